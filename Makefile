@@ -1,0 +1,37 @@
+# Two commands do all set-up: `make repro` (the main job) and `make test` (the tests).
+# Each creates .venv and installs the pinned project on first use; later calls skip the install
+# (the stamp file is rebuilt only when pyproject.toml changes).
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+export DVC_NO_ANALYTICS := 1
+export MLFLOW_DISABLE_TELEMETRY := true
+export AWS_EC2_METADATA_DISABLED := true
+export RAY_USAGE_STATS_ENABLED := 0
+
+.PHONY: install test test-all repro lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+repro: $(STAMP)
+	@test -f dvc.yaml || { echo "make repro: no dvc.yaml yet, so there is no pipeline to reproduce"; exit 1; }
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" dvc repro
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" dvc metrics show
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check unit_core pipeline tests
+
+bench: $(STAMP)
+	$(VENV)/bin/python -m unit_core.bench
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,12 @@
+"""Session-wide test settings: no telemetry, no cloud metadata lookups, deterministic torch."""
+
+import os
+
+os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+# Fixtures that live in their own modules (one role per file) are registered here.
+pytest_plugins: list[str] = []

@@ -1,0 +1,44 @@
+import pytest
+import torch
+
+from unit_core.inputs import to_model_range, to_uint8
+from unit_core.metrics import classification_accuracy, pixel_accuracy
+
+
+def test_pixel_accuracy_counts_pixels_whose_every_channel_is_within_threshold():
+    target = torch.zeros(1, 3, 1, 4, dtype=torch.uint8)
+    pred = torch.tensor([[[[0, 16, 17, 0]], [[0, 0, 0, 16]], [[0, 16, 0, 17]]]], dtype=torch.uint8)
+    # pixel 0 exact, pixel 1 all channels at 16 (correct), pixel 2 off by 17 in R, pixel 3 by 17 in B
+    assert pixel_accuracy(pred, target) == 0.5
+    assert pixel_accuracy(pred, target, threshold=17) == 1.0
+    assert pixel_accuracy(pred, target, threshold=0) == 0.25
+
+
+def test_pixel_accuracy_handles_underflow_and_single_images():
+    target = torch.full((3, 2, 2), 250, dtype=torch.uint8)
+    pred = torch.full((3, 2, 2), 5, dtype=torch.uint8)
+    assert pixel_accuracy(pred, target) == 0.0
+    assert pixel_accuracy(target, target) == 1.0
+
+
+def test_pixel_accuracy_rejects_floats_and_shape_mismatch():
+    with pytest.raises(ValueError, match="integer colours"):
+        pixel_accuracy(torch.zeros(1, 3, 2, 2), torch.zeros(1, 3, 2, 2))
+    with pytest.raises(ValueError, match="shapes differ"):
+        pixel_accuracy(
+            torch.zeros(1, 3, 2, 2, dtype=torch.uint8), torch.zeros(1, 3, 2, 3, dtype=torch.uint8)
+        )
+
+
+def test_classification_accuracy_from_logits_or_labels():
+    labels = torch.tensor([0, 1, 2, 1])
+    logits = torch.tensor([[5.0, 0, 0], [0, 5, 0], [5, 0, 0], [0, 5, 0]])
+    assert classification_accuracy(logits, labels) == 0.75
+    assert classification_accuracy(torch.tensor([0, 1, 2, 0]), labels) == 0.75
+    with pytest.raises(ValueError):
+        classification_accuracy(torch.tensor([0, 1]), labels)
+
+
+def test_uint8_round_trip_through_model_range():
+    images = torch.arange(256, dtype=torch.uint8).reshape(1, 1, 16, 16)
+    assert torch.equal(to_uint8(to_model_range(images)), images)
