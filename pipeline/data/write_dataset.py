@@ -1,0 +1,140 @@
+"""Prepare one dataset: read sources → preprocess → Parquet shards + manifest, atomically.
+
+Failure safety: locally, everything is written into a hidden sibling folder which replaces the
+old output only after the manifest is complete (an earlier good output survives any failure).
+On S3, shards (content-addressed names) are uploaded first and the manifest last; shards no
+longer referenced are deleted only after the new manifest is in place.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from pipeline import storage
+from pipeline.data.config import PrepareDataset, dataset_config
+from pipeline.data.errors import DataError
+from pipeline.data.manifest import MANIFEST_NAME, Manifest
+from pipeline.data.open_sources import SplitJob, split_jobs
+from pipeline.data.preprocess import to_chw
+from pipeline.data.shard_schema import PNG, RAW
+from pipeline.data.shard_writer import ShardWriter
+from pipeline.data.subset import fixed_seed_subset
+from unit_core.typed_config import to_dict
+
+log = logging.getLogger(__name__)
+
+
+def prepare_dataset(
+    params: dict[str, Any], name: str, output: str | None = None, progress: bool = True
+) -> Manifest:
+    """Build dataset `name` from `params` into `output` (default: its configured `output`)."""
+    ds = dataset_config(params, name)
+    out = str(output or ds.config.output)
+    jobs = split_jobs(ds)  # opening readers validates headers before anything is written
+    if storage.is_s3(out):
+        manifest = _write(ds, jobs, out, progress)
+        storage.write_bytes_atomic(storage.join(out, MANIFEST_NAME), manifest.to_json())
+        _delete_unreferenced(out, manifest)
+    else:
+        final = Path(out)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staging = final.parent / f".{final.name}.tmp-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            manifest = _write(ds, jobs, str(staging), progress)
+            storage.write_bytes_atomic(str(staging / MANIFEST_NAME), manifest.to_json())
+            _swap_into_place(staging, final)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    manifest.root = out
+    log.info("prepared %s → %s: %s", name, out, manifest.counts)
+    return manifest
+
+
+def _write(ds: PrepareDataset, jobs: list[SplitJob], folder: str, progress: bool) -> Manifest:
+    cfg = ds.config
+    writer = ShardWriter(folder, cfg.rows_per_shard, RAW if cfg.encoding == "raw" else PNG)
+    plans = []
+    for job in jobs:
+        if job.limit is not None and job.limit > len(job.source):
+            raise DataError(job.key + ".limit",
+                            f"asks for {job.limit} images but the source has {len(job.source)}")
+        plans.append((job, fixed_seed_subset(len(job.source), job.limit, cfg.seed,
+                                             job.domain or "a", job.split)))
+    skipped: list[dict[str, str]] = []
+    labelled: dict[str, bool] = {}
+    total = sum(len(idx) * (1 if job.domain else 2) for job, idx in plans)
+    with tqdm(total=total, unit="img", desc=f"prepare {ds.name}", disable=not progress) as bar:
+        for job, indices in plans:
+            for i in indices:
+                try:
+                    rows = [
+                        (domain, item, to_chw(item.pixels, cfg.channels, cfg.image_size,
+                                              cfg.resize, item.source))
+                        for domain, item in _items(job, int(i))
+                    ]
+                    for domain, item, chw in rows:
+                        labelled[domain] = labelled.get(domain, False) or item.label is not None
+                        writer.add(domain, job.split, chw, item.label, item.pair_id, item.source)
+                except DataError as err:
+                    if not cfg.skip_bad_files:
+                        raise
+                    log.warning("skipping %s", err)
+                    skipped.append({"source": err.where, "problem": err.problem})
+                bar.update(1 if job.domain else 2)
+    if skipped:
+        log.warning("%s: skipped %d bad file(s)", ds.name, len(skipped))
+    shards = writer.finish()
+    counts: dict[str, dict[str, int]] = {}
+    for s in shards:
+        counts.setdefault(s.domain, {})
+        counts[s.domain][s.split] = counts[s.domain].get(s.split, 0) + s.rows
+    for job in jobs:
+        for domain in [job.domain] if job.domain else ["a", "b"]:
+            if counts.get(domain, {}).get(job.split, 0) == 0:
+                raise DataError(job.key, "no images left to write")
+    params = {k: v for k, v in to_dict(cfg).items() if k != "output"}
+    return Manifest(
+        dataset=ds.name,
+        image={"height": cfg.image_size, "width": cfg.image_size, "channels": cfg.channels,
+               "encoding": writer.encoding},
+        counts=counts,
+        paired_splits=sorted(ds.pair_splits),
+        has_labels={d: labelled.get(d, False) for d in sorted(counts)},
+        shards=shards,
+        params=params,
+        skipped=skipped,
+    )
+
+
+def _items(job: SplitJob, i: int):
+    """The (domain, SourceImage) rows that source item `i` contributes (two for a pair).
+
+    Both sides of a pair are decoded before either is written, so a bad file skips the pair.
+    """
+    if job.domain is not None:
+        return [(job.domain, job.source[i])]
+    a, b = job.source[i]
+    return [("a", a), ("b", b)]
+
+
+def _swap_into_place(staging: Path, final: Path) -> None:
+    """Replace `final` by `staging` with two renames; the old folder is removed last."""
+    old = final.parent / f".{final.name}.old-{os.getpid()}"
+    if final.exists():
+        os.replace(final, old)
+    os.replace(staging, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _delete_unreferenced(prefix: str, manifest: Manifest) -> None:
+    keep = {s.file for s in manifest.shards}
+    for name in storage.list_names(prefix):
+        if name.endswith(".parquet") and name not in keep:
+            storage.delete(storage.join(prefix, name))

@@ -1,0 +1,55 @@
+"""Stage `prepare`: turn one dataset's raw sources into Parquet shards + manifest.json.
+
+    python -m pipeline.prepare --dataset digits [--params params.yaml] [--output DIR_OR_S3_URI]
+    dvc repro prepare@digits            # the same, as the DVC stage (see dvc.yaml)
+
+Exit status 2 with a one-line message naming the file or params key on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import yaml
+
+from pipeline.data.errors import DataError
+from pipeline.data.write_dataset import prepare_dataset
+
+log = logging.getLogger("pipeline.prepare")
+
+
+def load_params(path: Path) -> dict:
+    """The whole params.yaml as a dict (DataError naming the file when unreadable)."""
+    try:
+        params = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise DataError(str(path), f"cannot read params ({err})") from err
+    if not isinstance(params, dict):
+        raise DataError(str(path), "params file must hold a mapping")
+    return params
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Prepare one dataset's shards (DVC stage).")
+    parser.add_argument("--dataset", required=True, help="a key of prepare.datasets")
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--output", default=None, help="override the dataset's output path/URI")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        manifest = prepare_dataset(load_params(args.params), args.dataset, args.output,
+                                   progress=not args.no_progress)
+    except ValueError as err:  # DataError and ConfigError: both name the file or key
+        log.error("%s", err)
+        return 2
+    total = sum(n for splits in manifest.counts.values() for n in splits.values())
+    print(f"{args.dataset}: {total} images in {len(manifest.shards)} shard(s) → {manifest.root}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
