@@ -69,7 +69,7 @@ def check_labels(labels: np.ndarray, origin: str, num_classes: int = 10) -> None
         i = int(bad[0])
         raise DataError(
             origin,
-            f"label {labels[i]!r} at row {i} is outside 0..{num_classes - 1} "
+            f"label {int(labels[i])} at row {i} is outside 0..{num_classes - 1} "
             f"({len(bad)} bad label(s) in total)",
         )
 

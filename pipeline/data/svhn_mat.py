@@ -34,7 +34,9 @@ def _tag(buf: bytes, pos: int, order: str, origin: str) -> tuple[int, int, int, 
     end = pos + 8 + nbytes
     if end > len(buf):
         raise DataError(origin, "truncated MAT data element")
-    return int(first), nbytes, pos + 8, end + (-nbytes % 8)
+    # Elements are padded to 8 bytes, except compressed ones (their length is exact).
+    padding = 0 if first == MI_COMPRESSED else -nbytes % 8
+    return int(first), nbytes, pos + 8, end + padding
 
 
 def _numeric(buf: bytes, pos: int, order: str, origin: str) -> tuple[np.ndarray, int]:

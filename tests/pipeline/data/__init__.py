@@ -1,0 +1,1 @@
+"""Tests of pipeline/data (one test file per source file)."""
