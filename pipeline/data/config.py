@@ -60,6 +60,7 @@ class DatasetConfig:
     image_size: output side in pixels (square). resize: `stretch` ignores aspect ratio,
     `center_crop` scales the shorter side to image_size then crops the centre. channels: 1 or 3.
     encoding: `raw` stores uint8 CHW pixels (fastest to read), `png` stores PNG (smaller).
+    compression: Parquet page compression of the shards (lz4 reads fastest of the compressed).
     """
 
     output: str
@@ -68,6 +69,7 @@ class DatasetConfig:
     channels: Literal[1, 3] = 1
     resize: Literal["stretch", "center_crop"] = "stretch"
     encoding: Literal["raw", "png"] = "raw"
+    compression: Literal["lz4", "zstd", "none"] = "lz4"
     seed: int = 0
     rows_per_shard: int = 4096
     skip_bad_files: bool = False

@@ -42,8 +42,11 @@ class ShardArrays(NamedTuple):
     pair_ids: np.ndarray | None  # (n,) int64
 
 
-def read_shard(manifest: Manifest, shard: ShardInfo) -> ShardArrays:
-    """Read, verify (bytes + sha256 + schema version) and decode one shard."""
+def read_shard(manifest: Manifest, shard: ShardInfo, out: np.ndarray | None = None) -> ShardArrays:
+    """Read, verify (bytes + sha256 + schema version) and decode one shard.
+
+    `out`, if given, is a (rows, C, H, W) uint8 array the images are decoded into (saves a copy).
+    """
     uri = storage.join(manifest.root, shard.file)
     data = storage.read_bytes(uri)
     if len(data) != shard.bytes or hashlib.sha256(data).hexdigest() != shard.sha256:
@@ -57,24 +60,29 @@ def read_shard(manifest: Manifest, shard: ShardInfo) -> ShardArrays:
     if version != str(SCHEMA_VERSION):
         raise DataError(uri, f"shard schema version {version} != {SCHEMA_VERSION}")
     return ShardArrays(
-        _decode_images(table, manifest, uri),
+        _decode_images(table, manifest, uri, out),
         _optional_int(table, "label"),
         _optional_int(table, "pair_id"),
     )
 
 
-def _decode_images(table: pa.Table, manifest: Manifest, uri: str) -> np.ndarray:
+def _decode_images(table: pa.Table, manifest: Manifest, uri: str,
+                   out: np.ndarray | None) -> np.ndarray:
     c, h, w = (manifest.image[k] for k in ("channels", "height", "width"))
     column = table.column("image").combine_chunks()
     n = len(column)
+    out = np.empty((n, c, h, w), np.uint8) if out is None else out
     if manifest.image["encoding"] != RAW:
-        return np.stack([decode_png(b, c) for b in column.to_pylist()]).reshape(n, c, h, w)
+        for i, data in enumerate(column.to_pylist()):
+            out[i] = decode_png(data, c)
+        return out
     # Fast path: the binary column's value buffer already holds the n images back to back.
     offsets = np.frombuffer(column.buffers()[1], np.int32, count=n + 1, offset=4 * column.offset)
     if n and not (np.diff(offsets) == c * h * w).all():
         raise DataError(uri, f"raw images are not all {c}x{h}x{w} bytes")
     values = np.frombuffer(column.buffers()[2], np.uint8)[offsets[0] : offsets[-1]]
-    return values.reshape(n, c, h, w).copy()  # copy: Arrow memory is read-only
+    np.copyto(out, values.reshape(n, c, h, w))  # copy: Arrow memory is read-only
+    return out
 
 
 def _optional_int(table: pa.Table, name: str) -> np.ndarray | None:
@@ -94,9 +102,14 @@ def _concat(parts: list[np.ndarray | None]) -> torch.Tensor | None:
 
 def load_split(manifest: Manifest, domain: str, split: str) -> SplitTensors:
     """Every image of one domain/split in stored order (for evaluation)."""
-    arrays = [read_shard(manifest, s) for s in manifest.shards_for(domain, split)]
+    shards = manifest.shards_for(domain, split)
+    c, h, w = (manifest.image[k] for k in ("channels", "height", "width"))
+    images = np.empty((sum(s.rows for s in shards), c, h, w), np.uint8)
+    starts = np.cumsum([0] + [s.rows for s in shards])
+    arrays = [read_shard(manifest, s, images[starts[k] : starts[k + 1]])
+              for k, s in enumerate(shards)]
     return SplitTensors(
-        torch.from_numpy(np.concatenate([a.images for a in arrays])),
+        torch.from_numpy(images),
         _concat([a.labels for a in arrays]),
         _concat([a.pair_ids for a in arrays]),
     )

@@ -42,7 +42,7 @@ def encode_image(chw: np.ndarray, encoding: str) -> bytes:
     hwc = chw.transpose(1, 2, 0)
     img = Image.fromarray(hwc[..., 0] if hwc.shape[2] == 1 else np.ascontiguousarray(hwc))
     buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=6, optimize=False)
+    img.save(buf, format="PNG", compress_level=1, optimize=False)  # 1: ~10x faster than 6
     return buf.getvalue()
 
 

@@ -59,7 +59,8 @@ def prepare_dataset(
 
 def _write(ds: PrepareDataset, jobs: list[SplitJob], folder: str, progress: bool) -> Manifest:
     cfg = ds.config
-    writer = ShardWriter(folder, cfg.rows_per_shard, RAW if cfg.encoding == "raw" else PNG)
+    writer = ShardWriter(folder, cfg.rows_per_shard, RAW if cfg.encoding == "raw" else PNG,
+                         cfg.compression)
     plans = []
     for job in jobs:
         if job.limit is not None and job.limit > len(job.source):

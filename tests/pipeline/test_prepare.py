@@ -1,0 +1,54 @@
+"""The prepare stage entry point: exit codes and messages, and the embedded default dataset."""
+
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from pipeline.data.manifest import load_manifest
+from pipeline.data.shard_reader import UnpairedBatches, load_split
+from pipeline.prepare import main
+from tests.pipeline.data.tiny_params import digits_params
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_bad_params_value_exits_2_naming_the_key(tmp_path, caplog):
+    params = digits_params(tmp_path / "raw", str(tmp_path / "out"), image_size=4096)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    assert main(["--dataset", "toy", "--params", str(tmp_path / "params.yaml")]) == 2
+    assert "prepare.datasets.toy.image_size" in caplog.text
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_writes_shards(tmp_path, capsys):
+    params = digits_params(tmp_path / "raw", str(tmp_path / "out"))
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    assert main(["--dataset", "toy", "--params", str(tmp_path / "params.yaml"), "--no-progress"]) == 0
+    assert "toy: 33 images" in capsys.readouterr().out
+
+
+def test_embedded_default_digits(tmp_path):
+    """The committed MNIST ↔ USPS default: protocol sizes, 32×32 grey, labels 0..9."""
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    digits = params["prepare"]["datasets"]["digits"]
+    digits["source_root"] = str(REPO / digits["source_root"])
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    out = tmp_path / "digits"
+    code = main(["--dataset", "digits", "--params", str(tmp_path / "params.yaml"),
+                 "--output", str(out), "--no-progress"])
+    assert code == 0
+    manifest = load_manifest(out)
+    assert manifest.counts == {"a": {"train": 2000, "test": 10000}, "b": {"train": 1800, "test": 2007}}
+    usps = load_split(manifest, "b", "test")
+    assert usps.images.shape == (2007, 1, 32, 32)
+    assert torch.bincount(usps.labels).tolist() == [359, 264, 198, 166, 200, 160, 170, 147, 166, 177]
+    assert usps.images[:, :, 0, 0].float().mean() < 10  # dark background, like MNIST
+    loaders = [UnpairedBatches(manifest, "a", "train", 64, rank=r, world_size=2) for r in (0, 1)]
+    assert len(loaders[0]) == len(loaders[1]) == 15
+
+
+def test_dataset_names_in_repo_params_are_the_documented_ones():
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    assert {"digits", "aerial_maps"} <= set(params["prepare"]["datasets"])
