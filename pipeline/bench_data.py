@@ -73,10 +73,11 @@ def bench_shards(tmp: Path, name: str, images: np.ndarray, repeats: int) -> list
     for encoding in (RAW, PNG):
         folder = tmp / f"{name}-{encoding}"
         folder.mkdir()
-        write = best_rate(len(images), lambda: write_shards(folder, images, encoding), repeats)
+        write = best_rate(len(images),
+                          lambda f=folder, e=encoding: write_shards(f, images, e), repeats)
         manifest = write_shards(folder, images, encoding)
         size = sum(s.bytes for s in manifest.shards)
-        read = best_rate(len(images), lambda: load_split(manifest, "a", "train"), repeats)
+        read = best_rate(len(images), lambda m=manifest: load_split(m, "a", "train"), repeats)
         rows.append((name, f"shards write ({encoding})", write, size))
         rows.append((name, f"shards read+decode ({encoding})", read, size))
     return rows

@@ -4,6 +4,7 @@
 - `load_split(manifest, domain, split)` → `SplitTensors` (all images of one domain/split).
 - `load_pairs(manifest, split)` → (a, b, pair_ids) aligned by pair id (paired splits only).
 - `UnpairedBatches(...)` — one rank's batches of one domain, equal count on every rank.
+- `TwoDomainBatches(...)` — both domains' batches side by side, min(len_a, len_b) steps.
 Every shard's size and sha256 are checked against the manifest when it is read. Images are
 (N, C, H, W) torch.uint8; labels (N,) int64 when the domain has labels, else None.
 """
@@ -23,9 +24,10 @@ from pipeline import storage
 from pipeline.data.errors import DataError
 from pipeline.data.manifest import Manifest, ShardInfo, load_manifest
 from pipeline.data.shard_schema import RAW, SCHEMA_VERSION, decode_png
+from pipeline.data.subset import DOMAIN_CODES
 
-__all__ = ["SplitTensors", "UnpairedBatches", "load_manifest", "load_pairs", "load_split",
-           "read_shard"]
+__all__ = ["DomainBatch", "SplitTensors", "TwoDomainBatches", "UnpairedBatches",
+           "load_manifest", "load_pairs", "load_split", "read_shard"]
 
 
 class SplitTensors(NamedTuple):
@@ -171,7 +173,8 @@ class UnpairedBatches:
     def rows_for_rank(self) -> np.ndarray:
         """Global row indices this rank visits this epoch, in visiting order (len·B rows)."""
         if self.shuffle:
-            order = np.random.default_rng([self.seed, self.epoch]).permutation(self.total)
+            stream = [self.seed, self.epoch, DOMAIN_CODES.get(self.domain, 9)]
+            order = np.random.default_rng(stream).permutation(self.total)
         else:
             order = np.arange(self.total)
         mine = order[self.rank * self.per_rank : (self.rank + 1) * self.per_rank]
@@ -196,3 +199,36 @@ class UnpairedBatches:
         rows = self.rows_for_rank()
         for start in range(0, len(rows), self.batch_size):
             yield self._gather(rows[start : start + self.batch_size])
+
+
+class DomainBatch(NamedTuple):
+    """One training step's input: a (B, C, H, W) and b (B, C, H, W) uint8, labels or None."""
+
+    a: torch.Tensor
+    a_labels: torch.Tensor | None
+    b: torch.Tensor
+    b_labels: torch.Tensor | None
+
+
+class TwoDomainBatches:
+    """Unpaired batches of domains a and b for one rank, zipped: the UNIT training input.
+
+    The two domains are shuffled independently (their streams differ by domain); an epoch is
+    min(len(a), len(b)) steps, identical on every rank because each side's length is.
+    """
+
+    def __init__(self, manifest: Manifest, split: str, batch_size: int, rank: int = 0,
+                 world_size: int = 1, seed: int = 0, epoch: int = 0, shuffle: bool = True):
+        self.sides = [UnpairedBatches(manifest, d, split, batch_size, rank, world_size, seed,
+                                      epoch, shuffle) for d in ("a", "b")]
+
+    def __len__(self) -> int:
+        return min(len(side) for side in self.sides)
+
+    def set_epoch(self, epoch: int) -> None:
+        for side in self.sides:
+            side.set_epoch(epoch)
+
+    def __iter__(self) -> Iterator[DomainBatch]:
+        for (a, a_labels), (b, b_labels) in zip(*self.sides, strict=False):
+            yield DomainBatch(a, a_labels, b, b_labels)

@@ -116,3 +116,16 @@ def test_png_encoding_reads_back_the_same_pixels(tmp_path):
     raw = load_split(load_manifest(tmp_path / "raw"), "a", "train").images
     png = load_split(load_manifest(tmp_path / "png"), "a", "train").images
     assert torch.equal(raw, png)
+
+
+def test_two_domain_batches_zip_a_and_b_for_min_steps(digits):
+    from pipeline.data.shard_reader import TwoDomainBatches
+
+    manifest = load_manifest(digits)  # train: a 12, b 10 images
+    loaders = [TwoDomainBatches(manifest, "train", 2, rank=r, world_size=2, seed=1)
+               for r in (0, 1)]
+    assert [len(loader) for loader in loaders] == [2, 2]  # min(6 // 2, 5 // 2)
+    steps = list(loaders[1])
+    assert len(steps) == 2
+    assert steps[0].a.shape == steps[0].b.shape == (2, 1, 32, 32)
+    assert steps[0].a_labels.shape == (2,) and steps[0].b_labels.shape == (2,)
