@@ -59,11 +59,14 @@ class DatasetConfig:
 
     image_size: output side in pixels (square). resize: `stretch` ignores aspect ratio,
     `center_crop` scales the shorter side to image_size then crops the centre. channels: 1 or 3.
+    shards_uri: write the shards there (an s3:// prefix) and only a pointer manifest to
+    `output` — DVC 3 does not cache remote outputs, so DVC tracks that small local manifest.
     encoding: `raw` stores uint8 CHW pixels (fastest to read), `png` stores PNG (smaller).
     compression: Parquet page compression of the shards (lz4 reads fastest of the compressed).
     """
 
     output: str
+    shards_uri: str | None = None
     source_root: str = "data/raw"
     image_size: int = 32
     channels: Literal[1, 3] = 1
@@ -82,6 +85,8 @@ class DatasetConfig:
         require(1 <= self.rows_per_shard <= 1_000_000, prefix + "rows_per_shard",
                 "must be between 1 and 1,000,000")
         require(bool(self.output), prefix + "output", "must be a path or s3:// URI")
+        require(self.shards_uri is None or self.shards_uri.startswith("s3://"),
+                prefix + "shards_uri", "must be an s3:// URI (or null)")
         require((self.domains is None) != (self.pairs is None), prefix + "domains",
                 "give exactly one of 'domains' (unpaired) or 'pairs' (paired)")
 

@@ -31,7 +31,7 @@ class ShardInfo:
 
 @dataclass
 class Manifest:
-    """A dataset's shards. `root` (where the manifest lives) is not serialised.
+    """A dataset's shards. `root` (where the shard files are read from) is not serialised.
 
     counts: {domain: {split: images}}. paired_splits: splits whose rows carry pair ids.
     image: {"height", "width", "channels", "encoding"}. skipped: [{"source", "problem"}].
@@ -45,8 +45,9 @@ class Manifest:
     shards: list[ShardInfo]
     params: dict[str, Any]
     skipped: list[dict[str, str]] = field(default_factory=list)
+    shards_root: str | None = None  # set when the shards live elsewhere (e.g. S3)
     schema_version: int = SCHEMA_VERSION
-    root: str = ""
+    root: str = ""  # where shard files are read from (shards_root or the manifest's folder)
 
     def shards_for(self, domain: str, split: str) -> list[ShardInfo]:
         """The shards of one domain/split in row order; DataError if there are none."""
@@ -98,7 +99,8 @@ def load_manifest(uri: str) -> Manifest:
     if not storage.is_s3(path) and not storage.exists(path):
         raise DataError(path, "manifest not found; run `python -m pipeline.prepare` first")
     manifest = parse_manifest(storage.read_bytes(path), path)
-    manifest.root = path.rsplit("/", 1)[0] if storage.is_s3(path) else str(_parent(path))
+    folder = path.rsplit("/", 1)[0] if storage.is_s3(path) else str(_parent(path))
+    manifest.root = manifest.shards_root or folder
     return manifest
 
 

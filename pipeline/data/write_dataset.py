@@ -33,28 +33,43 @@ log = logging.getLogger(__name__)
 def prepare_dataset(
     params: dict[str, Any], name: str, output: str | None = None, progress: bool = True
 ) -> Manifest:
-    """Build dataset `name` from `params` into `output` (default: its configured `output`)."""
+    """Build dataset `name` from `params` into `output` (default: its configured `output`).
+
+    With `shards_uri` set in the params, the shards go there (e.g. S3) and `output` receives a
+    small manifest pointing at them — the form DVC tracks for remote shards.
+    """
     ds = dataset_config(params, name)
     out = str(output or ds.config.output)
+    remote = ds.config.shards_uri
     jobs = split_jobs(ds)  # opening readers validates headers before anything is written
     if storage.is_s3(out):
-        manifest = _write(ds, jobs, out, progress)
+        folder = remote or out
+        manifest = _write(ds, jobs, folder, progress)
+        _publish_remote(manifest, folder, remote)
         storage.write_bytes_atomic(storage.join(out, MANIFEST_NAME), manifest.to_json())
-        _delete_unreferenced(out, manifest)
     else:
         final = Path(out)
         final.parent.mkdir(parents=True, exist_ok=True)
         staging = final.parent / f".{final.name}.tmp-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            manifest = _write(ds, jobs, str(staging), progress)
+            manifest = _write(ds, jobs, remote or str(staging), progress)
+            _publish_remote(manifest, remote, remote)
             storage.write_bytes_atomic(str(staging / MANIFEST_NAME), manifest.to_json())
             _swap_into_place(staging, final)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    manifest.root = out
+    manifest.root = remote or out
     log.info("prepared %s → %s: %s", name, out, manifest.counts)
     return manifest
+
+
+def _publish_remote(manifest: Manifest, folder: str | None, remote: str | None) -> None:
+    """On S3: record where the shards are, write the manifest there last, drop stale shards."""
+    manifest.shards_root = remote
+    if folder is not None and storage.is_s3(folder):
+        storage.write_bytes_atomic(storage.join(folder, MANIFEST_NAME), manifest.to_json())
+        _delete_unreferenced(folder, manifest)
 
 
 def _write(ds: PrepareDataset, jobs: list[SplitJob], folder: str, progress: bool) -> Manifest:
@@ -100,7 +115,8 @@ def _write(ds: PrepareDataset, jobs: list[SplitJob], folder: str, progress: bool
         for domain in [job.domain] if job.domain else ["a", "b"]:
             if counts.get(domain, {}).get(job.split, 0) == 0:
                 raise DataError(job.key, "no images left to write")
-    params = {k: v for k, v in to_dict(cfg).items() if k != "output"}
+    # Where things are written is not what they are: keep locations out of the recorded params.
+    params = {k: v for k, v in to_dict(cfg).items() if k not in ("output", "shards_uri")}
     return Manifest(
         dataset=ds.name,
         image={"height": cfg.image_size, "width": cfg.image_size, "channels": cfg.channels,

@@ -82,3 +82,18 @@ def test_image_folder_source_on_s3(s3_bucket, tmp_path):
                    for d in ("a", "b")}}
     manifest = prepare_dataset({"prepare": {"datasets": {"s3": dataset}}}, "s3", progress=False)
     assert manifest.counts == {"a": {"train": 2}, "b": {"train": 2}}
+
+
+@pytest.mark.s3
+def test_local_pointer_manifest_for_shards_on_s3(s3_bucket, tmp_path):
+    """DVC tracks a small local manifest; the shards themselves live in the bucket."""
+    remote = f"{s3_bucket}/shards/maps"
+    params = aerial_params(str(tmp_path / "out"), counts=(3, 2, 2))
+    params["prepare"]["datasets"]["maps"]["shards_uri"] = remote
+    prepare_dataset(params, "maps", progress=False)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["manifest.json"]
+    local = load_manifest(tmp_path / "out")
+    assert local.root == remote and local.shards_root == remote
+    assert storage.read_bytes(f"{remote}/manifest.json") == (tmp_path / "out" / "manifest.json").read_bytes()
+    a, _, _ = load_split(local, "a", "val")
+    assert a.shape == (2, 3, 32, 32)
