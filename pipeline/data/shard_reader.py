@@ -63,8 +63,8 @@ def read_shard(manifest: Manifest, shard: ShardInfo, out: np.ndarray | None = No
         raise DataError(uri, f"shard schema version {version} != {SCHEMA_VERSION}")
     return ShardArrays(
         _decode_images(table, manifest, uri, out),
-        _optional_int(table, "label"),
-        _optional_int(table, "pair_id"),
+        _optional_int(table, "label", uri),
+        _optional_int(table, "pair_id", uri),
     )
 
 
@@ -87,12 +87,12 @@ def _decode_images(table: pa.Table, manifest: Manifest, uri: str,
     return out
 
 
-def _optional_int(table: pa.Table, name: str) -> np.ndarray | None:
+def _optional_int(table: pa.Table, name: str, uri: str) -> np.ndarray | None:
     column = table.column(name)
     if column.null_count == len(column):
         return None
     if column.null_count:
-        raise DataError(name, "column is only partly filled")
+        raise DataError(uri, f"column '{name}' is only partly filled")
     return column.to_numpy().astype(np.int64)
 
 
