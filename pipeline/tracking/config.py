@@ -1,0 +1,74 @@
+"""The `tracking:` section of params.yaml and how its tracking URI is resolved.
+
+Why resolve once, in the driver: `sqlite:///mlflow.db` is relative to the *current directory*.
+DVC runs stages from the repo root, so that default lands in the repo — but Ray Train workers may
+run elsewhere (`ray job submit --working-dir .` unpacks the code into a temporary directory), and
+a relative path there would write a database nobody ever sees. `resolve_tracking_uri` turns it
+into an absolute `sqlite:////abs/path/mlflow.db` before the URI is handed to the workers.
+`MLFLOW_TRACKING_URI`, when set, wins over params.yaml (the MLflow convention, and how a cluster
+points every job at its tracking server without editing params).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from unit_core.typed_config import build, require
+
+SQLITE_PREFIX = "sqlite:///"
+DEFAULT_TRACKING_URI = SQLITE_PREFIX + "mlflow.db"
+
+
+@dataclass(frozen=True)
+class TrackingConfig:
+    """Where and how a training run is tracked (params.yaml `tracking:` section)."""
+
+    tracking_uri: str = DEFAULT_TRACKING_URI  # relative sqlite paths resolve against the cwd
+    experiment: str = "unit"
+    registered_model: str = "unit-translator"
+    log_every: int = 50  # training steps between metric logs
+    images_every: int = 500  # training steps between translation image grids
+    champion_metric: str = "pixel_accuracy"  # evaluation metric that decides @champion
+    champion_higher_is_better: bool = True
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None, prefix: str = "tracking.") -> TrackingConfig:
+        return build(cls, data, prefix)
+
+    def validate(self, prefix: str = "") -> None:
+        for key in ("tracking_uri", "experiment", "registered_model", "champion_metric"):
+            require(bool(getattr(self, key).strip()), prefix + key, "must not be empty")
+        for key in ("log_every", "images_every"):
+            value = getattr(self, key)
+            require(value >= 1, prefix + key, f"must be >= 1 step, got {value}")
+
+    def resolved_uri(self, base_dir: str | Path | None = None) -> str:
+        """`resolve_tracking_uri(self.tracking_uri, base_dir)`."""
+        return resolve_tracking_uri(self.tracking_uri, base_dir)
+
+
+def resolve_tracking_uri(uri: str, base_dir: str | Path | None = None) -> str:
+    """The URI to use: `$MLFLOW_TRACKING_URI` if set, else `uri` with a relative sqlite path
+    (or plain local path) made absolute against `base_dir` (default: the current directory)."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or uri
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    if uri.startswith(SQLITE_PREFIX):
+        path = uri[len(SQLITE_PREFIX) :]
+        # sqlite:////abs has a leading "/" left here; sqlite:///:memory: is not a file.
+        if path and not path.startswith("/") and path != ":memory:":
+            return SQLITE_PREFIX + str((base / path).resolve())
+        return uri
+    if "://" not in uri and not uri.startswith("file:"):
+        return str((base / uri).resolve())  # a bare directory: MLflow's file store
+    return uri
+
+
+def sqlite_path(uri: str) -> Path | None:
+    """The database file of a `sqlite:///…` URI, or None for any other store."""
+    if not uri.startswith(SQLITE_PREFIX):
+        return None
+    path = uri[len(SQLITE_PREFIX) :]
+    return None if path in ("", ":memory:") else Path(path)

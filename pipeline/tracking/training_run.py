@@ -1,0 +1,202 @@
+"""The MLflow run of one training: params, metrics by step, image grids, the model. Rank 0 only.
+
+Why a handle rather than bare `mlflow.*` calls: the handle carries the run id, so a restarted
+worker (Ray `FailureConfig` retry, or a resumed `pipeline train`) continues the *same* run by
+passing `run_id=`; and it is the one place where params and tags are flattened and redacted.
+Metrics, tags and images go through an `MlflowClient` bound to the resolved URI; the fluent
+active run is also set, because `mlflow.pyfunc.log_model` logs to the active run only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import mlflow
+import torch
+from mlflow.entities import Metric, Param, RunStatus, RunTag
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from pipeline.tracking.config import TrackingConfig, sqlite_path
+from pipeline.tracking.errors import TrackingError
+from pipeline.tracking.image_grid import compose_image_grid
+from pipeline.tracking.params import flatten_params
+from pipeline.tracking.reachability import check_tracking_reachable
+from pipeline.tracking.redaction import redact, redact_uri
+from pipeline.tracking.registry import Registration, register_model
+from pipeline.tracking.translator_model import log_translator_model
+from unit_core.config import UnitConfig
+from unit_core.translator import UnitTranslator
+
+log = logging.getLogger(__name__)
+
+_PARAMS_PER_BATCH = 100  # MLflow's per-request limit for log_batch params
+
+
+class TrainingRun:
+    """A started (or resumed) MLflow run. Create with `TrainingRun.start`; end with `end()`."""
+
+    def __init__(self, config: TrackingConfig, tracking_uri: str, run_id: str) -> None:
+        self.config = config
+        self.tracking_uri = tracking_uri
+        self.run_id = run_id
+        self.client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
+
+    @classmethod
+    def start(
+        cls,
+        config: TrackingConfig,
+        run_name: str,
+        params: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+        run_id: str | None = None,
+        tracking_uri: str | None = None,
+    ) -> TrainingRun:
+        """Create a run in `config.experiment` — or continue `run_id` — and make it active.
+
+        params: nested (params.yaml as loaded) — flattened and redacted here. tracking_uri:
+        the already-resolved URI from the driver (default: `config.resolved_uri()`).
+        Raises TrackingError if the store is unreachable or `run_id` is unknown.
+        """
+        uri = tracking_uri or config.resolved_uri()
+        check_tracking_reachable(uri)
+        mlflow.set_tracking_uri(uri)  # for log_model, which only knows the global URI
+        client = MlflowClient(uri, registry_uri=uri)
+        safe_tags = redact(dict(tags or {}))
+        if run_id is None:
+            experiment_id = _experiment_id(client, config.experiment, uri)
+            run_id = client.create_run(experiment_id, run_name=run_name, tags=safe_tags).info.run_id
+            log.info("MLflow run %s (%s) at %s", run_id, run_name, redact_uri(uri))
+        else:
+            _require_run(client, run_id, uri)
+            if safe_tags:
+                client.log_batch(run_id, tags=_tag_entities(safe_tags))
+            log.info("continuing MLflow run %s at %s", run_id, redact_uri(uri))
+        run = cls(config, uri, run_id)
+        run._activate()
+        run._log_params(flatten_params(params or {}))
+        return run
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int) -> None:
+        """Log scalar metrics (loss terms, lr, images/s, eval numbers) at training `step`."""
+        now = int(time.time() * 1000)
+        entities = [Metric(k, float(v), now, int(step)) for k, v in metrics.items()]
+        if entities:
+            self.client.log_batch(self.run_id, metrics=entities)
+
+    def log_image_grid(self, name: str, rows: Mapping[str, torch.Tensor], step: int) -> None:
+        """Log one PNG grid (rows of uint8 (N, C, H, W) images, see `compose_image_grid`).
+
+        Logged with MLflow's image key + step, so the run page shows it with a step slider
+        and runs can be compared image-by-image (a plain `images/step_…png` artifact would not).
+        """
+        self.client.log_image(
+            self.run_id, compose_image_grid(rows), key=name, step=int(step), synchronous=True
+        )
+
+    def set_tags(self, tags: Mapping[str, str]) -> None:
+        """Set tags (credentials redacted)."""
+        if tags:
+            self.client.log_batch(self.run_id, tags=_tag_entities(redact(dict(tags))))
+
+    def log_translator(
+        self, translator: UnitTranslator, cfg: UnitConfig, name: str = "translator"
+    ) -> str:
+        """Log the translator as a pyfunc model of this run; returns its model URI."""
+        self._activate()
+        return log_translator_model(translator, cfg, name)
+
+    def register(self, model_uri: str, metric_value: float) -> Registration:
+        """Register under `config.registered_model` (newest version; @champion if it wins)."""
+        return register_model(
+            model_uri,
+            self.config.registered_model,
+            metric_name=self.config.champion_metric,
+            metric_value=metric_value,
+            higher_is_better=self.config.champion_higher_is_better,
+            tracking_uri=self.tracking_uri,
+        )
+
+    def end(self, status: str = "FINISHED") -> None:
+        """Mark the run FINISHED, FAILED or KILLED and release the active run."""
+        RunStatus.from_string(status)  # raises on a typo before anything changes
+        active = mlflow.active_run()
+        if active is not None and active.info.run_id == self.run_id:
+            mlflow.end_run(status)
+        else:
+            self.client.set_terminated(self.run_id, status)
+
+    def __enter__(self) -> TrainingRun:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.end("FINISHED" if exc_type is None else "FAILED")
+
+    def _activate(self) -> None:
+        active = mlflow.active_run()
+        if active is not None and active.info.run_id == self.run_id:
+            return
+        if active is not None:
+            raise TrackingError(
+                f"MLflow run {active.info.run_id} is already active in this process; "
+                f"end it before using run {self.run_id}"
+            )
+        mlflow.start_run(run_id=self.run_id)
+
+    def _log_params(self, params: dict[str, str]) -> None:
+        """Log params; on a resumed run keep existing values and warn about changed ones."""
+        params = redact(params)
+        existing = self.client.get_run(self.run_id).data.params
+        changed = sorted(k for k in params if k in existing and existing[k] != params[k])
+        if changed:
+            log.warning("resumed run %s keeps its original params for %s", self.run_id, changed)
+        new = [Param(k, v) for k, v in params.items() if k not in existing]
+        for i in range(0, len(new), _PARAMS_PER_BATCH):
+            self.client.log_batch(self.run_id, params=new[i : i + _PARAMS_PER_BATCH])
+
+
+def _tag_entities(tags: Mapping[str, str]) -> list[RunTag]:
+    return [RunTag(k, str(v)) for k, v in tags.items()]
+
+
+def _experiment_id(client: MlflowClient, name: str, uri: str) -> str:
+    """Id of experiment `name`, created if missing (artifacts beside a sqlite database)."""
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        if experiment.lifecycle_stage == "deleted":
+            raise TrackingError(
+                f"MLflow experiment {name!r} at {redact_uri(uri)} is deleted; restore it "
+                "(mlflow experiments restore) or choose another tracking.experiment"
+            )
+        return experiment.experiment_id
+    db = sqlite_path(uri)
+    # MLflow's default puts artifacts in ./mlruns of whatever cwd the creating process has;
+    # for a sqlite store keep them next to the database so every process finds them.
+    folder = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    location = (db.parent / "mlruns" / folder).resolve().as_uri() if db is not None else None
+    try:
+        return client.create_experiment(name, artifact_location=location)
+    except MlflowException:
+        experiment = client.get_experiment_by_name(name)  # created concurrently by another run
+        if experiment is None:
+            raise
+        return experiment.experiment_id
+
+
+def _require_run(client: MlflowClient, run_id: str, uri: str) -> None:
+    try:
+        client.get_run(run_id)
+    except MlflowException as err:
+        raise TrackingError(
+            f"cannot continue MLflow run {run_id}: not found at {redact_uri(uri)} ({err.message})"
+        ) from None
