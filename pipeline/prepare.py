@@ -13,23 +13,11 @@ import logging
 import sys
 from pathlib import Path
 
-import yaml
-
 from pipeline.data.errors import DataError
 from pipeline.data.write_dataset import prepare_dataset
+from pipeline.params_file import load_params
 
 log = logging.getLogger("pipeline.prepare")
-
-
-def load_params(path: Path) -> dict:
-    """The whole params.yaml as a dict (DataError naming the file when unreadable)."""
-    try:
-        params = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as err:
-        raise DataError(str(path), f"cannot read params ({err})") from err
-    if not isinstance(params, dict):
-        raise DataError(str(path), "params file must hold a mapping")
-    return params
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,52 @@
+"""The files of one training checkpoint: the trainer state and its progress record.
+
+A checkpoint folder holds `trainer_state.pt` (`UnitTrainer.state_dict()`, loadable with
+`torch.load(weights_only=True)`) and `progress.json` (step, the MLflow run id, the logged loss
+history). Each file is written under a temporary name and renamed, so a crash mid-write never
+leaves a truncated file under the real name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+STATE_FILE = "trainer_state.pt"
+PROGRESS_FILE = "progress.json"
+
+
+def write_atomic(path: Path, write: Any) -> None:
+    """Call `write(tmp_path)` then rename tmp_path to `path` (same folder, so rename is atomic)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_checkpoint(folder: Path, trainer_state: dict[str, Any], progress: dict[str, Any]) -> None:
+    """Write a checkpoint into `folder` (which must exist)."""
+    write_atomic(folder / STATE_FILE, lambda tmp: torch.save(trainer_state, tmp))
+    write_atomic(folder / PROGRESS_FILE, lambda tmp: tmp.write_text(json.dumps(progress, indent=1)))
+
+
+def load_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(trainer_state, progress) from a folder `save_checkpoint` wrote; ValueError naming the file."""
+    state_path, progress_path = folder / STATE_FILE, folder / PROGRESS_FILE
+    for path in (state_path, progress_path):
+        if not path.is_file():
+            raise ValueError(f"{path}: checkpoint file missing")
+    try:
+        state = torch.load(state_path, map_location="cpu", weights_only=True)
+        progress = json.loads(progress_path.read_text())
+    except (OSError, RuntimeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{folder}: unreadable checkpoint ({err})") from err
+    return state, progress

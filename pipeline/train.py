@@ -1,0 +1,211 @@
+"""Stage `train`: UNIT on Ray Train (DDP over 1..N workers), tracked in MLflow.
+
+    python -m pipeline.train [--params params.yaml] [--set train.steps=50 ...]
+    dvc repro train                                  # the same, as the DVC stage
+    ray job submit --working-dir . -- python -m pipeline.train --set train.manifest=s3://…
+
+Without RAY_ADDRESS a local Ray starts in-process; with it (or under `ray job submit`) the run
+goes to that cluster. Everything that can be checked before the workers start is checked here
+(params, manifest, data size, MLflow reachability), so bad input fails in seconds.
+A run's name is `run_name` plus a hash of everything that shapes training: the same params
+resume the same Ray run from its latest checkpoint; changed params start a fresh one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from pipeline.data.config import dataset_config
+from pipeline.data.shard_reader import TwoDomainBatches, load_manifest
+from pipeline.params_file import apply_overrides, load_params
+from pipeline.train_config import TrainConfig
+from pipeline.train_outputs import export_outputs
+from pipeline.tracking import TrackingConfig, TrainingRun, check_tracking_reachable, training_tags
+from pipeline.tracking.run_tags import RAY_RUN_NAME_TAG
+from unit_core.config import UnitConfig
+from unit_core.typed_config import ConfigError
+
+log = logging.getLogger("pipeline.train")
+
+
+def build_unit_config(section: dict[str, Any] | None, image: dict[str, int]) -> UnitConfig:
+    """The `unit:` params with image size and channels taken from the dataset's manifest.
+
+    The manifest is the one source of truth for the data's shape; a `unit.model` value that
+    disagrees with it is an error rather than a silent resize.
+    """
+    section = dict(section or {})
+    model = dict(section.get("model") or {})
+    from_data = {"image_size": image["height"], "channels_a": image["channels"], "channels_b": image["channels"]}
+    for key, value in from_data.items():
+        if key in model and model[key] != value:
+            raise ConfigError(f"unit.model.{key}", f"is {model[key]} but the dataset has {value}")
+        model[key] = value
+    section["model"] = model
+    return UnitConfig.from_dict(section, prefix="unit.")
+
+
+def resolve_location(path_or_uri: str) -> str:
+    """Absolute local path (Ray workers do not share our cwd) or an unchanged URI."""
+    return path_or_uri if "://" in path_or_uri else str(Path(path_or_uri).resolve())
+
+
+def run_name_for(train: TrainConfig, unit: UnitConfig, manifest_sha: str) -> str:
+    """`run_name-<hash>` over what shapes the training (not where checkpoints go)."""
+    shaping = {
+        "unit": unit.to_dict(),
+        "manifest": manifest_sha,
+        "steps": train.steps,
+        "batch_size": train.batch_size,
+        "seed": train.seed,
+        "num_workers": train.scaling.num_workers,
+    }
+    digest = hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:10]
+    return f"{train.run_name}-{digest}"
+
+
+class PreparedRun:
+    """Everything checked and resolved before Ray starts."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = params
+        self.train = TrainConfig.from_dict(params.get("train"))
+        self.tracking = TrackingConfig.from_dict(params.get("tracking"))
+        manifest_uri = self.train.manifest or dataset_config(params, self.train.dataset).config.output
+        self.manifest_uri = resolve_location(manifest_uri)
+        self.manifest = load_manifest(self.manifest_uri)
+        self.manifest_sha = hashlib.sha256(self.manifest.to_json()).hexdigest()
+        self.unit = build_unit_config(params.get("unit"), self.manifest.image)
+        self._check_data_fits()
+        self.tracking_uri = self.tracking.resolved_uri()
+        check_tracking_reachable(self.tracking_uri)
+        self.storage_path = resolve_location(self.train.checkpoint.storage_path)
+        self.run_name = run_name_for(self.train, self.unit, self.manifest_sha)
+
+    def _check_data_fits(self) -> None:
+        world = self.train.scaling.num_workers
+        try:
+            batches = TwoDomainBatches(self.manifest, "train", self.train.batch_size, world - 1, world)
+        except ValueError as err:
+            raise ConfigError("train.batch_size", f"{err} (train.scaling.num_workers={world})") from err
+        if len(batches) == 0:
+            raise ConfigError("train.batch_size", "gives 0 steps per epoch")
+
+    def loop_config(self, mlflow_run_id: str) -> dict[str, Any]:
+        """Plain-dict config for `train_loop_per_worker` (it crosses process boundaries)."""
+        t = self.train
+        return {
+            "unit": self.unit.to_dict(),
+            "manifest": self.manifest_uri,
+            "steps": t.steps,
+            "batch_size": t.batch_size,
+            "seed": t.seed,
+            "cpus_per_worker": t.scaling.cpus_per_worker,
+            "checkpoint_every": t.checkpoint.every,
+            "log_every": self.tracking.log_every,
+            "images_every": self.tracking.images_every,
+            "tracking": self.params.get("tracking") or {},
+            "tracking_uri": self.tracking_uri,
+            "run_name": self.run_name,
+            "mlflow_run_id": mlflow_run_id,
+        }
+
+
+def start_or_resume_mlflow_run(prepared: PreparedRun) -> TrainingRun:
+    """One MLflow run per Ray run: a resumed Ray run continues its MLflow run."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(prepared.tracking_uri)
+    experiment = client.get_experiment_by_name(prepared.tracking.experiment)
+    existing = []
+    if experiment is not None:
+        existing = client.search_runs(
+            [experiment.experiment_id],
+            filter_string=f"tags.`{RAY_RUN_NAME_TAG}` = '{prepared.run_name}'",
+            max_results=1,
+        )
+    tags = training_tags(prepared.manifest_sha, prepared.storage_path, ray_run_name=prepared.run_name)
+    run_id = existing[0].info.run_id if existing else None
+    return TrainingRun.start(
+        prepared.tracking,
+        prepared.run_name,
+        params=prepared.params,
+        tags=tags,
+        run_id=run_id,
+        tracking_uri=prepared.tracking_uri,
+    )
+
+
+def fit(prepared: PreparedRun, run: TrainingRun):  # -> ray.train.Result
+    """Build and run the TorchTrainer (imports Ray lazily: `--help` stays fast)."""
+    import ray
+    from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
+    from ray.train.torch import TorchTrainer
+
+    from pipeline.train_loop import train_loop_per_worker
+
+    if not ray.is_initialized():
+        # RAY_ADDRESS (set by `ray job submit` or by the user) selects a cluster; else local.
+        ray.init(address=os.environ.get("RAY_ADDRESS"), log_to_driver=True)
+    scaling = prepared.train.scaling
+    if scaling.use_gpu == "auto":
+        use_gpu = ray.cluster_resources().get("GPU", 0) > 0
+    else:
+        use_gpu = scaling.use_gpu == "true"
+    ckpt = prepared.train.checkpoint
+    trainer = TorchTrainer(
+        train_loop_per_worker,
+        train_loop_config=prepared.loop_config(run.run_id),
+        scaling_config=ScalingConfig(
+            num_workers=scaling.num_workers,
+            use_gpu=use_gpu,
+            resources_per_worker={"CPU": scaling.cpus_per_worker, **({"GPU": 1} if use_gpu else {})},
+        ),
+        run_config=RunConfig(
+            name=prepared.run_name,
+            storage_path=prepared.storage_path,
+            failure_config=FailureConfig(max_failures=ckpt.max_failures),
+            checkpoint_config=CheckpointConfig(num_to_keep=ckpt.keep),
+        ),
+    )
+    log.info(
+        "training %s: %d steps on %d worker(s) (%s), checkpoints in %s",
+        prepared.run_name, prepared.train.steps, scaling.num_workers,
+        "GPU" if use_gpu else "CPU", prepared.storage_path,
+    )  # fmt: skip
+    return trainer.fit()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Train UNIT on Ray Train (DVC stage `train`).")
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a params value, e.g. --set train.steps=20 (repeatable)")  # fmt: skip
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        prepared = PreparedRun(apply_overrides(load_params(args.params), args.set))
+    except (ValueError, RuntimeError) as err:  # ConfigError, DataError, TrackingError
+        log.error("%s", err)
+        return 2
+    run = start_or_resume_mlflow_run(prepared)
+    try:
+        result = fit(prepared, run)
+        summary = export_outputs(prepared, result, run)
+    except BaseException:
+        run.end("FAILED")
+        raise
+    run.end("FINISHED")
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Typed `train:` section of params.yaml: what to train on, for how long, on how many workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from unit_core.typed_config import build, require
+
+
+@dataclass(frozen=True)
+class ScalingSettings:
+    """Ray Train `ScalingConfig`: DDP over `num_workers` processes (gloo on CPU, nccl on GPU)."""
+
+    num_workers: int = 2
+    cpus_per_worker: float = 1.0
+    # auto: GPUs when the Ray cluster has any; true: require them; false: CPU only.
+    use_gpu: Literal["auto", "true", "false"] = "auto"
+
+    def validate(self, prefix: str = "") -> None:
+        require(self.num_workers >= 1, prefix + "num_workers", f"must be >= 1, got {self.num_workers}")
+        require(
+            self.cpus_per_worker > 0,
+            prefix + "cpus_per_worker",
+            f"must be > 0, got {self.cpus_per_worker}",
+        )
+
+
+@dataclass(frozen=True)
+class CheckpointSettings:
+    """Where and how often the trainer state is checkpointed (Ray `storage_path`)."""
+
+    every: int = 100  # steps
+    keep: int = 2  # most recent checkpoints kept
+    # Local folder (made absolute against the working directory) or s3://bucket/prefix.
+    storage_path: str = "ray_results"
+    max_failures: int = 1  # worker-group restarts from the latest checkpoint before giving up
+
+    def validate(self, prefix: str = "") -> None:
+        require(self.every >= 1, prefix + "every", f"must be >= 1, got {self.every}")
+        require(self.keep >= 1, prefix + "keep", f"must be >= 1, got {self.keep}")
+        require(
+            self.max_failures >= -1,
+            prefix + "max_failures",
+            f"must be >= -1 (-1: unlimited), got {self.max_failures}",
+        )
+        require(bool(self.storage_path), prefix + "storage_path", "must not be empty")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run of the translation experiment."""
+
+    dataset: str = "aerial_maps"  # a key of prepare.datasets
+    manifest: str = ""  # default: that dataset's prepare output
+    run_name: str = "unit"  # Ray run name prefix; a hash of the config is appended
+    output: str = "outputs/translation"  # model, run info and curves for DVC and evaluate
+    steps: int = 300  # optimiser steps (each worker does all of them, on its share)
+    batch_size: int = 4  # per worker and per domain
+    seed: int = 0
+    scaling: ScalingSettings = field(default_factory=ScalingSettings)
+    checkpoint: CheckpointSettings = field(default_factory=CheckpointSettings)
+
+    def validate(self, prefix: str = "") -> None:
+        require(self.steps >= 1, prefix + "steps", f"must be >= 1, got {self.steps}")
+        require(self.batch_size >= 1, prefix + "batch_size", f"must be >= 1, got {self.batch_size}")
+        require(bool(self.output), prefix + "output", "must not be empty")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None, prefix: str = "train.") -> TrainConfig:
+        return build(cls, data, prefix)
