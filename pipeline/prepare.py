@@ -13,7 +13,6 @@ import logging
 import sys
 from pathlib import Path
 
-from pipeline.data.errors import DataError
 from pipeline.data.write_dataset import prepare_dataset
 from pipeline.params_file import load_params
 

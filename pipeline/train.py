@@ -25,10 +25,10 @@ from typing import Any
 from pipeline.data.config import dataset_config
 from pipeline.data.shard_reader import TwoDomainBatches, load_manifest
 from pipeline.params_file import apply_overrides, load_params
-from pipeline.train_config import TrainConfig
-from pipeline.train_outputs import export_outputs
 from pipeline.tracking import TrackingConfig, TrainingRun, check_tracking_reachable, training_tags
 from pipeline.tracking.run_tags import RAY_RUN_NAME_TAG
+from pipeline.train_config import TrainConfig
+from pipeline.train_outputs import export_outputs
 from unit_core.config import UnitConfig
 from unit_core.typed_config import ConfigError
 
@@ -43,7 +43,11 @@ def build_unit_config(section: dict[str, Any] | None, image: dict[str, int]) -> 
     """
     section = dict(section or {})
     model = dict(section.get("model") or {})
-    from_data = {"image_size": image["height"], "channels_a": image["channels"], "channels_b": image["channels"]}
+    from_data = {
+        "image_size": image["height"],
+        "channels_a": image["channels"],
+        "channels_b": image["channels"],
+    }
     for key, value in from_data.items():
         if key in model and model[key] != value:
             raise ConfigError(f"unit.model.{key}", f"is {model[key]} but the dataset has {value}")
@@ -78,7 +82,9 @@ class PreparedRun:
         self.params = params
         self.train = TrainConfig.from_dict(params.get("train"))
         self.tracking = TrackingConfig.from_dict(params.get("tracking"))
-        manifest_uri = self.train.manifest or dataset_config(params, self.train.dataset).config.output
+        manifest_uri = (
+            self.train.manifest or dataset_config(params, self.train.dataset).config.output
+        )
         self.manifest_uri = resolve_location(manifest_uri)
         self.manifest = load_manifest(self.manifest_uri)
         self.manifest_sha = hashlib.sha256(self.manifest.to_json()).hexdigest()
@@ -92,9 +98,13 @@ class PreparedRun:
     def _check_data_fits(self) -> None:
         world = self.train.scaling.num_workers
         try:
-            batches = TwoDomainBatches(self.manifest, "train", self.train.batch_size, world - 1, world)
+            batches = TwoDomainBatches(
+                self.manifest, "train", self.train.batch_size, world - 1, world
+            )
         except ValueError as err:
-            raise ConfigError("train.batch_size", f"{err} (train.scaling.num_workers={world})") from err
+            raise ConfigError(
+                "train.batch_size", f"{err} (train.scaling.num_workers={world})"
+            ) from err
         if len(batches) == 0:
             raise ConfigError("train.batch_size", "gives 0 steps per epoch")
 
@@ -131,7 +141,9 @@ def start_or_resume_mlflow_run(prepared: PreparedRun) -> TrainingRun:
             filter_string=f"tags.`{RAY_RUN_NAME_TAG}` = '{prepared.run_name}'",
             max_results=1,
         )
-    tags = training_tags(prepared.manifest_sha, prepared.storage_path, ray_run_name=prepared.run_name)
+    tags = training_tags(
+        prepared.manifest_sha, prepared.storage_path, ray_run_name=prepared.run_name
+    )
     run_id = existing[0].info.run_id if existing else None
     return TrainingRun.start(
         prepared.tracking,
@@ -166,7 +178,10 @@ def fit(prepared: PreparedRun, run: TrainingRun):  # -> ray.train.Result
         scaling_config=ScalingConfig(
             num_workers=scaling.num_workers,
             use_gpu=use_gpu,
-            resources_per_worker={"CPU": scaling.cpus_per_worker, **({"GPU": 1} if use_gpu else {})},
+            resources_per_worker={
+                "CPU": scaling.cpus_per_worker,
+                **({"GPU": 1} if use_gpu else {}),
+            },
         ),
         run_config=RunConfig(
             name=prepared.run_name,

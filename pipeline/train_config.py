@@ -18,7 +18,9 @@ class ScalingSettings:
     use_gpu: Literal["auto", "true", "false"] = "auto"
 
     def validate(self, prefix: str = "") -> None:
-        require(self.num_workers >= 1, prefix + "num_workers", f"must be >= 1, got {self.num_workers}")
+        require(
+            self.num_workers >= 1, prefix + "num_workers", f"must be >= 1, got {self.num_workers}"
+        )
         require(
             self.cpus_per_worker > 0,
             prefix + "cpus_per_worker",

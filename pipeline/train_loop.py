@@ -52,7 +52,12 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
         trainer.wrap(lambda module: DistributedDataParallel(module, device_ids=ids))
 
     batches = TwoDomainBatches(
-        load_manifest(config["manifest"]), "train", config["batch_size"], rank, world, config["seed"]
+        load_manifest(config["manifest"]),
+        "train",
+        config["batch_size"],
+        rank,
+        world,
+        config["seed"],
     )
     run = _attach_mlflow(config) if rank == 0 else None
     _run_steps(trainer, batches, config, progress, run, world)
@@ -61,7 +66,10 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
 def _attach_mlflow(config: dict[str, Any]) -> TrainingRun:
     tracking = TrackingConfig.from_dict(config["tracking"])
     return TrainingRun.start(
-        tracking, config["run_name"], run_id=config["mlflow_run_id"], tracking_uri=config["tracking_uri"]
+        tracking,
+        config["run_name"],
+        run_id=config["mlflow_run_id"],
+        tracking_uri=config["tracking_uri"],
     )
 
 
@@ -117,7 +125,9 @@ def _throughput(window: dict[str, float], batch_size: int, world: int) -> dict[s
 
 
 @torch.no_grad()
-def _grid_rows(trainer: UnitTrainer, x_a: torch.Tensor, x_b: torch.Tensor) -> dict[str, torch.Tensor]:
+def _grid_rows(
+    trainer: UnitTrainer, x_a: torch.Tensor, x_b: torch.Tensor
+) -> dict[str, torch.Tensor]:
     """a, a→b, recon, cycle (and the same from b) for the first images of the batch, z = mu."""
     net = trainer.translator
     net.eval()

@@ -55,7 +55,9 @@ def export_outputs(prepared: PreparedRun, result: Any, run: TrainingRun) -> dict
     trainer = UnitTrainer(prepared.unit)
     trainer.load_state_dict(state)
     if trainer.step != prepared.train.steps:
-        raise RuntimeError(f"final checkpoint is at step {trainer.step}, expected {prepared.train.steps}")
+        raise RuntimeError(
+            f"final checkpoint is at step {trainer.step}, expected {prepared.train.steps}"
+        )
     model_uri = run.log_translator(trainer.translator, trainer.cfg)
     summary = {
         "run_name": prepared.run_name,

@@ -23,7 +23,9 @@ PREDICT_CHUNK = 64  # images per forward, to bound memory on large requests
 
 # MLflow warns at class definition that `predict` has no type hints; we leave them out on
 # purpose (they would become a schema), so the warning is noise in every Ray worker's log.
-warnings.filterwarnings("ignore", message="Add type hints to the `predict` method", category=UserWarning)
+warnings.filterwarnings(
+    "ignore", message="Add type hints to the `predict` method", category=UserWarning
+)
 
 
 class UnitTranslatorModel(mlflow.pyfunc.PythonModel):
