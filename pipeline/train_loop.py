@@ -23,6 +23,7 @@ from torch.nn.parallel import DistributedDataParallel
 from pipeline.checkpoint_files import load_checkpoint, save_checkpoint
 from pipeline.data.shard_reader import TwoDomainBatches, load_manifest
 from pipeline.tracking import TrackingConfig, TrainingRun
+from pipeline.translation_eval import paired_split, pixel_accuracy_on_pairs
 from unit_core.config import UnitConfig
 from unit_core.inputs import to_model_range, to_uint8
 from unit_core.trainer import UnitTrainer
@@ -51,16 +52,13 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
         ids = [device.index] if device.type == "cuda" else None
         trainer.wrap(lambda module: DistributedDataParallel(module, device_ids=ids))
 
-    batches = TwoDomainBatches(
-        load_manifest(config["manifest"]),
-        "train",
-        config["batch_size"],
-        rank,
-        world,
-        config["seed"],
-    )
+    manifest = load_manifest(config["manifest"])
+    batches = TwoDomainBatches(manifest, "train", config["batch_size"], rank, world, config["seed"])
     run = _attach_mlflow(config) if rank == 0 else None
-    _run_steps(trainer, batches, config, progress, run, world)
+    # The validation curve (the map protocol on the paired val split) when the data has one.
+    has_val = rank == 0 and "val" in manifest.paired_splits
+    val_pairs = paired_split(manifest, "val") if has_val else None
+    _run_steps(trainer, batches, config, progress, run, world, val_pairs)
 
 
 def _attach_mlflow(config: dict[str, Any]) -> TrainingRun:
@@ -80,6 +78,7 @@ def _run_steps(
     progress: dict[str, Any],
     run: TrainingRun | None,
     world: int,
+    val_pairs: tuple[torch.Tensor, torch.Tensor] | None,
 ) -> None:
     total, every = config["steps"], config["checkpoint_every"]
     log_every, images_every = config["log_every"], config["images_every"]
@@ -101,6 +100,10 @@ def _run_steps(
             if run is not None and (step % log_every == 0 or step == total):
                 metrics = {**losses, **_throughput(window, config["batch_size"], world)}
                 metrics["lr"] = trainer.gen_optimizer.param_groups[0]["lr"]
+                if val_pairs is not None:
+                    metrics["val_pixel_accuracy"] = pixel_accuracy_on_pairs(
+                        trainer.translator, val_pairs
+                    )
                 run.log_metrics(metrics, step)
                 progress["history"].append({"step": step, **metrics})
                 window = {"steps": 0, "wait": 0.0, "busy": 0.0}

@@ -9,4 +9,9 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 # Fixtures that live in their own modules (one role per file) are registered here.
-pytest_plugins: list[str] = ["tests.fixtures.s3_server"]
+pytest_plugins: list[str] = [
+    "tests.fixtures.s3_server",
+    "tests.fixtures.mlflow_server",
+    "tests.fixtures.ray_local",
+    "tests.fixtures.mlflow_state",
+]

@@ -7,7 +7,6 @@ installed project (`pip install -e .` here; the same wheel in a serving image).
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import mlflow.pyfunc
@@ -20,13 +19,6 @@ from unit_core.inputs import check_batch, to_model_range, to_uint8
 WEIGHTS_ARTIFACT = "translator_weights"  # key in the pyfunc `artifacts` dict
 DIRECTIONS = ("a2b", "b2a")
 PREDICT_CHUNK = 64  # images per forward, to bound memory on large requests
-
-# MLflow warns at class definition that `predict` has no type hints; we leave them out on
-# purpose (they would become a schema), so the warning is noise in every Ray worker's log.
-warnings.filterwarnings(
-    "ignore", message="Add type hints to the `predict` method", category=UserWarning
-)
-
 
 class UnitTranslatorModel(mlflow.pyfunc.PythonModel):
     """`predict(images, params={"direction": "a2b"|"b2a"})`.

@@ -27,9 +27,14 @@ def test_dvc_repro_prepare_twice_second_is_noop(tmp_path):
     maps["image_size"] = 16
     maps["pairs"]["splits"] = {"train": {"count": 4}, "test": {"count": 2}}
     # Only the cheap procedural dataset: the digits stage would only add time here.
-    (work / "params.yaml").write_text(yaml.safe_dump({"prepare": {"datasets": {"aerial_maps": maps}}}))
-    env = {**os.environ, "DVC_NO_ANALYTICS": "1",
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    # The other sections stay: dvc.yaml's later stages template from them.
+    params["prepare"] = {"datasets": {"aerial_maps": maps}}
+    (work / "params.yaml").write_text(yaml.safe_dump(params))
+    env = {
+        **os.environ,
+        "DVC_NO_ANALYTICS": "1",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
 
     def run(*args: str) -> str:
         proc = subprocess.run([str(dvc), *args], cwd=work, env=env, capture_output=True, text=True)

@@ -24,7 +24,9 @@ def test_bad_params_value_exits_2_naming_the_key(tmp_path, caplog):
 def test_cli_writes_shards(tmp_path, capsys):
     params = digits_params(tmp_path / "raw", str(tmp_path / "out"))
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
-    assert main(["--dataset", "toy", "--params", str(tmp_path / "params.yaml"), "--no-progress"]) == 0
+    assert (
+        main(["--dataset", "toy", "--params", str(tmp_path / "params.yaml"), "--no-progress"]) == 0
+    )
     assert "toy: 33 images" in capsys.readouterr().out
 
 
@@ -35,14 +37,37 @@ def test_embedded_default_digits(tmp_path):
     digits["source_root"] = str(REPO / digits["source_root"])
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     out = tmp_path / "digits"
-    code = main(["--dataset", "digits", "--params", str(tmp_path / "params.yaml"),
-                 "--output", str(out), "--no-progress"])
+    code = main(
+        [
+            "--dataset",
+            "digits",
+            "--params",
+            str(tmp_path / "params.yaml"),
+            "--output",
+            str(out),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     manifest = load_manifest(out)
-    assert manifest.counts == {"a": {"train": 2000, "test": 10000}, "b": {"train": 1800, "test": 2007}}
+    assert manifest.counts == {
+        "a": {"train": 2000, "test": 10000},
+        "b": {"train": 1800, "test": 2007},
+    }
     usps = load_split(manifest, "b", "test")
     assert usps.images.shape == (2007, 1, 32, 32)
-    assert torch.bincount(usps.labels).tolist() == [359, 264, 198, 166, 200, 160, 170, 147, 166, 177]
+    assert torch.bincount(usps.labels).tolist() == [
+        359,
+        264,
+        198,
+        166,
+        200,
+        160,
+        170,
+        147,
+        166,
+        177,
+    ]
     assert usps.images[:, :, 0, 0].float().mean() < 10  # dark background, like MNIST
     loaders = [UnpairedBatches(manifest, "a", "train", 64, rank=r, world_size=2) for r in (0, 1)]
     assert len(loaders[0]) == len(loaders[1]) == 15

@@ -49,8 +49,9 @@ def test_shards_to_s3_and_back_match_local(s3_bucket, tmp_path):
     local_m, remote_m = load_manifest(tmp_path / "local"), load_manifest(remote)
     assert remote_m.shards == local_m.shards  # same bytes, same sha256, same names
     for domain, split in [("a", "train"), ("b", "test")]:
-        assert torch.equal(load_split(remote_m, domain, split).images,
-                           load_split(local_m, domain, split).images)
+        assert torch.equal(
+            load_split(remote_m, domain, split).images, load_split(local_m, domain, split).images
+        )
     batches = UnpairedBatches(remote_m, "b", "train", batch_size=2, rank=1, world_size=2)
     assert len(list(batches)) == len(batches) == 2
 
@@ -74,12 +75,19 @@ def test_s3_rewrite_drops_stale_shards_and_missing_shard_is_named(s3_bucket):
 def test_image_folder_source_on_s3(s3_bucket, tmp_path):
     for domain in ("A", "B"):
         for path in write_images(tmp_path / f"train{domain}", 2, size=(10, 10)):
-            storage.write_bytes_atomic(f"{s3_bucket}/raw/train{domain}/{path.name}",
-                                       path.read_bytes())
-    dataset = {"output": str(tmp_path / "out"), "source_root": f"{s3_bucket}/raw",
-               "image_size": 8, "channels": 3, "domains": {
-                   d: {"format": "image_folder", "splits": {"train": {"path": f"train{d.upper()}"}}}
-                   for d in ("a", "b")}}
+            storage.write_bytes_atomic(
+                f"{s3_bucket}/raw/train{domain}/{path.name}", path.read_bytes()
+            )
+    dataset = {
+        "output": str(tmp_path / "out"),
+        "source_root": f"{s3_bucket}/raw",
+        "image_size": 8,
+        "channels": 3,
+        "domains": {
+            d: {"format": "image_folder", "splits": {"train": {"path": f"train{d.upper()}"}}}
+            for d in ("a", "b")
+        },
+    }
     manifest = prepare_dataset({"prepare": {"datasets": {"s3": dataset}}}, "s3", progress=False)
     assert manifest.counts == {"a": {"train": 2}, "b": {"train": 2}}
 
@@ -94,6 +102,9 @@ def test_local_pointer_manifest_for_shards_on_s3(s3_bucket, tmp_path):
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["manifest.json"]
     local = load_manifest(tmp_path / "out")
     assert local.root == remote and local.shards_root == remote
-    assert storage.read_bytes(f"{remote}/manifest.json") == (tmp_path / "out" / "manifest.json").read_bytes()
+    assert (
+        storage.read_bytes(f"{remote}/manifest.json")
+        == (tmp_path / "out" / "manifest.json").read_bytes()
+    )
     a, _, _ = load_split(local, "a", "val")
     assert a.shape == (2, 3, 32, 32)

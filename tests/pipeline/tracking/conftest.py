@@ -1,18 +1,17 @@
 """One temp-dir sqlite tracking store per test session (creating its schema costs ~4 s).
 
 Tests isolate themselves by unique experiment / registered-model names, never by the repo's
-mlflow.db. The fluent MLflow state (global URI, active run) is reset after each test.
+mlflow.db. The fluent MLflow state is reset after
+each test by tests/fixtures/mlflow_state.py.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 from pipeline.tracking import TrackingConfig
-from tests.pipeline.tracking.mlflow_state import reset_mlflow_globals
 from tests.unit_core.tiny import tiny_config
 from unit_core.trainer import UnitTrainer
 
@@ -21,13 +20,6 @@ from unit_core.trainer import UnitTrainer
 def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
     db = tmp_path_factory.mktemp("mlflow") / "mlflow.db"
     return f"sqlite:///{db}"
-
-
-@pytest.fixture(autouse=True)
-def _clean_mlflow_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    yield
-    reset_mlflow_globals()
 
 
 @pytest.fixture

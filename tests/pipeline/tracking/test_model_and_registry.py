@@ -10,7 +10,7 @@ from mlflow.models import Model
 from mlflow.tracking import MlflowClient
 
 from pipeline.tracking import TrackingConfig, TrainingRun, load_translator, register_model
-from tests.pipeline.tracking.mlflow_state import reset_mlflow_globals
+from tests.fixtures.mlflow_state import reset_mlflow_globals
 from unit_core.inputs import to_model_range, to_uint8
 from unit_core.trainer import UnitTrainer
 

@@ -1,0 +1,69 @@
+"""The map protocol: translate paired images one way and score pixel accuracy against the truth.
+
+Used by the train loop (validation curve) and by `pipeline evaluate` (val and test metrics).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from pipeline.data.manifest import Manifest
+from pipeline.data.shard_reader import load_pairs, load_split
+from unit_core.inputs import to_model_range, to_uint8
+from unit_core.metrics import pixel_accuracy
+from unit_core.translator import UnitTranslator
+
+EVAL_BATCH = 64
+
+
+@torch.no_grad()
+def translate_images(
+    translator: UnitTranslator, images: torch.Tensor, direction: str, batch: int = EVAL_BATCH
+) -> torch.Tensor:
+    """uint8 (N, C, S, S) -> translated uint8 (N, C', S, S), z = mu, in eval mode."""
+    device = next(translator.parameters()).device
+    was_training = translator.training
+    translator.eval()
+    try:
+        parts = [
+            to_uint8(
+                translator.translate(to_model_range(images[i : i + batch]).to(device), direction)
+            ).cpu()
+            for i in range(0, len(images), batch)
+        ]
+    finally:
+        translator.train(was_training)
+    return torch.cat(parts)
+
+
+def paired_split(manifest: Manifest, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """(a, b) uint8 images of a paired split, aligned by pair id."""
+    a, b, _ = load_pairs(manifest, split)
+    return a, b
+
+
+def pixel_accuracy_on_pairs(
+    translator: UnitTranslator,
+    pairs: tuple[torch.Tensor, torch.Tensor],
+    direction: str = "a2b",
+    threshold: int = 16,
+) -> float:
+    """Pixel accuracy of translating one side of the pairs into the other (a2b: a -> b)."""
+    source, target = pairs if direction == "a2b" else pairs[::-1]
+    return pixel_accuracy(translate_images(translator, source, direction), target, threshold)
+
+
+def constant_colour_baseline(
+    manifest: Manifest, target: torch.Tensor, domain: str, threshold: int = 16
+) -> float:
+    """Pixel accuracy of painting every pixel the most common colour of `domain`'s *train* images.
+
+    Flat-colour maps are mostly background, so this trivial predictor already scores well; a
+    translator's number means something only next to it. The colour comes from the train split,
+    never from the split being scored.
+    """
+    train = load_split(manifest, domain, "train").images
+    pixels = train.permute(0, 2, 3, 1).reshape(-1, train.shape[1])
+    colours, counts = pixels.unique(dim=0, return_counts=True)
+    modal = colours[counts.argmax()].view(1, -1, 1, 1).expand_as(target)
+    return pixel_accuracy(modal.contiguous(), target, threshold)

@@ -1,0 +1,99 @@
+"""What `pipeline train` checks before any Ray worker starts: each bad input fails in seconds."""
+
+import json
+import socket
+import time
+
+import pytest
+
+from pipeline.train import PreparedRun, build_unit_config, run_name_for
+from pipeline.train_config import TrainConfig
+from pipeline.train_outputs import replace_folder
+from tests.pipeline.train_fixtures import tiny_training_params
+from unit_core.typed_config import ConfigError
+
+
+@pytest.fixture(scope="module")
+def tiny_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("train")
+    tiny_training_params(root)  # prepares the shards once
+    return root
+
+
+def test_image_shape_comes_from_the_manifest():
+    cfg = build_unit_config({"model": {"n_shared": 2}}, {"height": 32, "channels": 1})
+    assert (cfg.model.image_size, cfg.model.channels_a, cfg.model.channels_b) == (32, 1, 1)
+    with pytest.raises(ConfigError, match="unit.model.image_size.*dataset has 32"):
+        build_unit_config({"model": {"image_size": 64}}, {"height": 32, "channels": 1})
+
+
+def test_run_name_changes_with_what_shapes_training_only(tiny_root):
+    base = PreparedRun(tiny_training_params(tiny_root))
+    same = PreparedRun(tiny_training_params(tiny_root, checkpoint={"storage_path": "/elsewhere"}))
+    more_steps = PreparedRun(tiny_training_params(tiny_root, steps=7))
+    assert base.run_name == same.run_name
+    assert base.run_name != more_steps.run_name
+    assert base.run_name.startswith("tiny-")
+    other_unit = run_name_for(
+        base.train,
+        build_unit_config({"model": {"n_shared": 0}}, base.manifest.image),
+        base.manifest_sha,
+    )
+    assert other_unit != base.run_name
+
+
+def test_missing_manifest_names_the_file(tiny_root):
+    params = tiny_training_params(tiny_root)
+    params["train"]["manifest"] = str(tiny_root / "nowhere")
+    with pytest.raises(ValueError, match="nowhere.*manifest"):
+        PreparedRun(params)
+
+
+def test_batch_larger_than_the_data_is_refused(tiny_root):
+    with pytest.raises(ConfigError, match="train.batch_size"):
+        PreparedRun(tiny_training_params(tiny_root, batch_size=64))
+
+
+@pytest.mark.parametrize(
+    "section, key, value",
+    [
+        ("scaling", "num_workers", 0),
+        ("checkpoint", "every", 0),
+        (None, "steps", 0),
+        (None, "bogus", 1),
+    ],
+)
+def test_impossible_train_values_name_the_key(section, key, value):
+    data = {section: {key: value}} if section else {key: value}
+    dotted = f"train.{section}.{key}" if section else f"train.{key}"
+    with pytest.raises(ConfigError) as err:
+        TrainConfig.from_dict(data)
+    assert err.value.key == dotted
+
+
+def test_unreachable_mlflow_server_fails_before_training(tiny_root):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    params = tiny_training_params(tiny_root)
+    params["tracking"]["tracking_uri"] = f"http://127.0.0.1:{port}"
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match=f"127.0.0.1:{port}"):
+        PreparedRun(params)
+    assert time.monotonic() - start < 10
+
+
+def test_replace_folder_keeps_the_old_output_when_filling_fails(tmp_path):
+    target = tmp_path / "out"
+    replace_folder(target, lambda d: (d / "model.txt").write_text("good"))
+
+    def broken(folder):
+        (folder / "model.txt").write_text("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        replace_folder(target, broken)
+    assert (target / "model.txt").read_text() == "good"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left behind
+    replace_folder(target, lambda d: (d / "run.json").write_text(json.dumps({})))
+    assert sorted(p.name for p in target.iterdir()) == ["run.json"]

@@ -1,0 +1,49 @@
+"""A tiny end-to-end training setup: procedural maps dataset, tiny UNIT, temp MLflow and storage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.data.write_dataset import prepare_dataset
+from tests.pipeline.data.tiny_params import aerial_params
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def tiny_training_params(
+    root: Path, steps: int = 6, workers: int = 2, **train: Any
+) -> dict[str, Any]:
+    """params.yaml of the project with a 16-pair 32x32 dataset prepared under `root`."""
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    shards = root / "shards"
+    if not (shards / "manifest.json").exists():
+        prepare_dataset(
+            aerial_params(str(shards), size=32, counts=(16, 8, 8)), "maps", progress=False
+        )
+    params["unit"]["model"].update(
+        base_channels=4, dis_base_channels=4, dis_layers=3, n_res_blocks=2
+    )
+    checkpoint = train.pop("checkpoint", {})
+    params["train"].update(
+        {
+            "dataset": "maps",
+            "manifest": str(shards),
+            "run_name": "tiny",
+            "output": str(root / "out"),
+            "steps": steps,
+            "batch_size": 2,
+            **train,
+        }
+    )
+    params["train"]["scaling"]["num_workers"] = workers
+    params["train"]["checkpoint"].update(
+        {"every": 3, "storage_path": str(root / "ray_results"), **checkpoint}
+    )
+    params["tracking"].update(
+        tracking_uri=f"sqlite:///{root / 'mlflow.db'}", log_every=2, images_every=3
+    )
+    params["evaluate"].update(output=str(root / "eval"))
+    return params
