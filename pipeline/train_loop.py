@@ -9,6 +9,7 @@ Only rank 0 writes checkpoints and talks to MLflow.
 from __future__ import annotations
 
 import logging
+import resource
 import tempfile
 import time
 from itertools import islice
@@ -117,13 +118,15 @@ def _run_steps(
 
 
 def _throughput(window: dict[str, float], batch_size: int, world: int) -> dict[str, float]:
-    """Images/s per worker and for the whole job (both domains), and the data-wait fraction."""
+    """Images/s per worker and for the whole job (both domains), data-wait fraction, memory."""
     elapsed = window["wait"] + window["busy"]
     per_worker = 2 * batch_size * window["steps"] / elapsed if elapsed > 0 else 0.0
     return {
         "images_per_s_per_worker": per_worker,
         "images_per_s": per_worker * world,
         "data_wait_fraction": window["wait"] / elapsed if elapsed > 0 else 0.0,
+        # rank 0's peak resident memory (ru_maxrss is KiB on Linux), a proxy for each worker's
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
