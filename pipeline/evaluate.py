@@ -1,13 +1,17 @@
-"""Stage `evaluate`: the paper's pixel-accuracy protocol on the trained translator.
+"""Stage `evaluate`: score what `pipeline train --section S` trained, by its task.
 
-    python -m pipeline.evaluate [--params params.yaml] [--set evaluate.threshold=16]
-    dvc repro evaluate
+    python -m pipeline.evaluate [--section train|adapt] [--params params.yaml] [--set k=v]
+    dvc repro evaluate evaluate_adaptation
 
-Translates every paired split (`val`, `test`) of the training dataset a -> b (aerial -> map) with
-z = mu and counts the pixels within `threshold` of the true map (`unit_core.metrics`).
-Writes `<output>/metrics.json` (DVC metrics), logs the same numbers to the training's MLflow
-run, and registers the model. The `@champion` alias is decided on the **validation** split only:
-choosing models by the test split would report an optimistically biased test number.
+- translation: the paper's map protocol — translate every paired split (`val`, `test`) a -> b
+  (aerial -> map) with z = mu and count pixels within `threshold` of the true map, next to the
+  constant-colour baseline. The model is registered and `@champion` is decided on the
+  **validation** split only: choosing by the test split would bias the reported test number.
+- adaptation: target and source test accuracy of the adapted classifier and of the
+  source-only baseline trained in the same run (`pipeline.adaptation_eval`).
+
+Writes `<output_root>/<task>/metrics.json` (DVC metrics) and logs the same numbers to the
+training's MLflow run.
 """
 
 from __future__ import annotations
@@ -20,13 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from pipeline.adaptation_eval import adaptation_metrics
 from pipeline.checkpoint_files import write_atomic
 from pipeline.data.shard_reader import load_manifest
 from pipeline.params_file import apply_overrides, load_params
+from pipeline.tasks.adaptation import MODEL_FILE as ADAPTATION_MODEL
+from pipeline.tasks.translation import MODEL_FILE as TRANSLATOR_MODEL
 from pipeline.tracking import TrackingConfig, TrainingRun
 from pipeline.tracking.translator_weights import load_translator_weights
 from pipeline.train_config import TrainConfig
-from pipeline.train_outputs import MODEL_FILE, RUN_FILE
+from pipeline.train_outputs import RUN_FILE
 from pipeline.translation_eval import (
     constant_colour_baseline,
     paired_split,
@@ -41,7 +48,7 @@ log = logging.getLogger("pipeline.evaluate")
 class EvaluateConfig:
     """Typed `evaluate:` section."""
 
-    output: str = "evaluation/translation"
+    output_root: str = "evaluation"  # metrics land in <output_root>/<task>/metrics.json
     direction: Literal["a2b", "b2a"] = "a2b"  # a2b on aerial_maps: aerial -> map, as the paper
     threshold: int = 16  # colour difference counted as correct (0..255 levels, every channel)
     register: bool = True  # register the model and move @champion when val improves
@@ -54,21 +61,36 @@ class EvaluateConfig:
         )
 
 
-def evaluate(params: dict[str, Any]) -> dict[str, Any]:
-    """Score the model `pipeline train` wrote; return the metrics written to metrics.json."""
+def evaluate(params: dict[str, Any], section: str = "train") -> dict[str, Any]:
+    """Score the model `pipeline train --section` wrote; return the metrics in metrics.json."""
     cfg = build(EvaluateConfig, params.get("evaluate"), "evaluate.")
-    train = TrainConfig.from_dict(params.get("train"))
-    run_file, model_file = Path(train.output) / RUN_FILE, Path(train.output) / MODEL_FILE
-    if not run_file.is_file() or not model_file.is_file():
+    train = TrainConfig.from_dict(params.get(section), prefix=f"{section}.")
+    run_file = Path(train.output) / RUN_FILE
+    if not run_file.is_file():
         raise ValueError(
-            f"{train.output}: no trained model (missing {RUN_FILE} or {MODEL_FILE}); run `dvc repro train`"
+            f"{run_file}: no trained model; run `python -m pipeline.train --section {section}`"
         )
     trained = json.loads(run_file.read_text())
-    translator, _ = load_translator_weights(model_file)
     manifest = load_manifest(trained["manifest"])
+    if train.task == "adaptation":
+        metrics = adaptation_metrics(Path(train.output) / ADAPTATION_MODEL, manifest)
+    else:
+        metrics = _translation_metrics(Path(train.output) / TRANSLATOR_MODEL, manifest, cfg)
+    metrics["step"] = trained["step"]
+    output = Path(cfg.output_root) / train.task
+    output.mkdir(parents=True, exist_ok=True)
+    write_atomic(
+        output / "metrics.json", lambda tmp: tmp.write_text(json.dumps(metrics, indent=1) + "\n")
+    )
+    _track(params, trained, metrics, cfg)
+    return metrics
+
+
+def _translation_metrics(model_file: Path, manifest: Any, cfg: EvaluateConfig) -> dict[str, Any]:
+    translator, _ = load_translator_weights(model_file)
     splits = [s for s in ("val", "test") if s in manifest.paired_splits]
     if not splits:
-        raise ValueError(f"{trained['manifest']}: dataset has no paired val/test split to score")
+        raise ValueError(f"{manifest.root}: dataset has no paired val/test split to score")
     metrics: dict[str, Any] = {}
     for split in splits:
         pairs = paired_split(manifest, split)
@@ -83,13 +105,7 @@ def evaluate(params: dict[str, Any]) -> dict[str, Any]:
         metrics[f"{split}_images"] = len(pairs[0])
         log.info("%s pixel accuracy (%s, threshold %d): %.4f", split, cfg.direction, cfg.threshold,
                  metrics[f"{split}_pixel_accuracy"])  # fmt: skip
-    metrics.update(direction=cfg.direction, threshold=cfg.threshold, step=trained["step"])
-    output = Path(cfg.output)
-    output.mkdir(parents=True, exist_ok=True)
-    write_atomic(
-        output / "metrics.json", lambda tmp: tmp.write_text(json.dumps(metrics, indent=1) + "\n")
-    )
-    _track(params, trained, metrics, cfg)
+    metrics.update(direction=cfg.direction, threshold=cfg.threshold)
     return metrics
 
 
@@ -100,9 +116,11 @@ def _track(
     tracking = TrackingConfig.from_dict(params.get("tracking"))
     run = TrainingRun.start(tracking, trained["run_name"], run_id=trained["mlflow_run_id"])
     try:
-        numeric = {k: v for k, v in metrics.items() if k.endswith(("_pixel_accuracy", "_baseline"))}
+        numeric = {
+            k: v for k, v in metrics.items() if k.endswith(("_accuracy", "_baseline", "_gain"))
+        }
         run.log_metrics(numeric, trained["step"])
-        if cfg.register and "val_pixel_accuracy" in metrics:
+        if cfg.register and trained.get("mlflow_model_uri") and "val_pixel_accuracy" in metrics:
             reg = run.register(trained["mlflow_model_uri"], metrics["val_pixel_accuracy"])
             metrics["registered_version"] = reg.version
             metrics["champion"] = reg.is_champion
@@ -122,10 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--section", default="train", help="params section of the trained run")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        metrics = evaluate(apply_overrides(load_params(args.params), args.set))
+        metrics = evaluate(apply_overrides(load_params(args.params), args.set), args.section)
     except (ValueError, RuntimeError) as err:
         log.error("%s", err)
         return 2

@@ -25,35 +25,14 @@ from typing import Any
 from pipeline.data.config import dataset_config
 from pipeline.data.shard_reader import TwoDomainBatches, load_manifest
 from pipeline.params_file import apply_overrides, load_params
+from pipeline.tasks import TASKS
 from pipeline.tracking import TrackingConfig, TrainingRun, check_tracking_reachable, training_tags
 from pipeline.tracking.run_tags import RAY_RUN_NAME_TAG
 from pipeline.train_config import TrainConfig
 from pipeline.train_outputs import export_outputs
-from unit_core.config import UnitConfig
 from unit_core.typed_config import ConfigError
 
 log = logging.getLogger("pipeline.train")
-
-
-def build_unit_config(section: dict[str, Any] | None, image: dict[str, int]) -> UnitConfig:
-    """The `unit:` params with image size and channels taken from the dataset's manifest.
-
-    The manifest is the one source of truth for the data's shape; a `unit.model` value that
-    disagrees with it is an error rather than a silent resize.
-    """
-    section = dict(section or {})
-    model = dict(section.get("model") or {})
-    from_data = {
-        "image_size": image["height"],
-        "channels_a": image["channels"],
-        "channels_b": image["channels"],
-    }
-    for key, value in from_data.items():
-        if key in model and model[key] != value:
-            raise ConfigError(f"unit.model.{key}", f"is {model[key]} but the dataset has {value}")
-        model[key] = value
-    section["model"] = model
-    return UnitConfig.from_dict(section, prefix="unit.")
 
 
 def resolve_location(path_or_uri: str) -> str:
@@ -61,10 +40,11 @@ def resolve_location(path_or_uri: str) -> str:
     return path_or_uri if "://" in path_or_uri else str(Path(path_or_uri).resolve())
 
 
-def run_name_for(train: TrainConfig, unit: UnitConfig, manifest_sha: str) -> str:
+def run_name_for(train: TrainConfig, model: Any, manifest_sha: str) -> str:
     """`run_name-<hash>` over what shapes the training (not where checkpoints go)."""
     shaping = {
-        "unit": unit.to_dict(),
+        "task": train.task,
+        "model": model.to_dict(),
         "manifest": manifest_sha,
         "steps": train.steps,
         "batch_size": train.batch_size,
@@ -78,9 +58,13 @@ def run_name_for(train: TrainConfig, unit: UnitConfig, manifest_sha: str) -> str
 class PreparedRun:
     """Everything checked and resolved before Ray starts."""
 
-    def __init__(self, params: dict[str, Any]) -> None:
+    def __init__(self, params: dict[str, Any], section: str = "train") -> None:
         self.params = params
-        self.train = TrainConfig.from_dict(params.get("train"))
+        self.section = section
+        if not isinstance(params.get(section), dict):
+            raise ConfigError(section, "missing section in params")
+        self.train = TrainConfig.from_dict(params[section], prefix=f"{section}.")
+        self.task = TASKS[self.train.task]
         self.tracking = TrackingConfig.from_dict(params.get("tracking"))
         manifest_uri = (
             self.train.manifest or dataset_config(params, self.train.dataset).config.output
@@ -88,31 +72,32 @@ class PreparedRun:
         self.manifest_uri = resolve_location(manifest_uri)
         self.manifest = load_manifest(self.manifest_uri)
         self.manifest_sha = hashlib.sha256(self.manifest.to_json()).hexdigest()
-        self.unit = build_unit_config(params.get("unit"), self.manifest.image)
+        model_section = self.train.model_params
+        self.model = self.task.build_config(
+            params.get(model_section), self.manifest.image, f"{model_section}."
+        )
+        self.task.preflight(self.model, self.manifest)
         self._check_data_fits()
         self.tracking_uri = self.tracking.resolved_uri()
         check_tracking_reachable(self.tracking_uri)
         self.storage_path = resolve_location(self.train.checkpoint.storage_path)
-        self.run_name = run_name_for(self.train, self.unit, self.manifest_sha)
+        self.run_name = run_name_for(self.train, self.model, self.manifest_sha)
 
     def _check_data_fits(self) -> None:
+        """Every rank must get at least one full batch of each domain."""
         world = self.train.scaling.num_workers
         try:
-            batches = TwoDomainBatches(
-                self.manifest, "train", self.train.batch_size, world - 1, world
-            )
+            TwoDomainBatches(self.manifest, "train", self.train.batch_size, world - 1, world)
         except ValueError as err:
-            raise ConfigError(
-                "train.batch_size", f"{err} (train.scaling.num_workers={world})"
-            ) from err
-        if len(batches) == 0:
-            raise ConfigError("train.batch_size", "gives 0 steps per epoch")
+            key = f"{self.section}.batch_size"
+            raise ConfigError(key, f"{err} ({self.section}.scaling.num_workers={world})") from err
 
     def loop_config(self, mlflow_run_id: str) -> dict[str, Any]:
         """Plain-dict config for `train_loop_per_worker` (it crosses process boundaries)."""
         t = self.train
         return {
-            "unit": self.unit.to_dict(),
+            "task": t.task,
+            "model": self.model.to_dict(),
             "manifest": self.manifest_uri,
             "steps": t.steps,
             "batch_size": t.batch_size,
@@ -203,10 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a params value, e.g. --set train.steps=20 (repeatable)")  # fmt: skip
+    parser.add_argument("--section", default="train",
+                        help="params section of the run: train (translation) or adapt")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        prepared = PreparedRun(apply_overrides(load_params(args.params), args.set))
+        prepared = PreparedRun(apply_overrides(load_params(args.params), args.set), args.section)
     except (ValueError, RuntimeError) as err:  # ConfigError, DataError, TrackingError
         log.error("%s", err)
         return 2

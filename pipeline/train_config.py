@@ -53,6 +53,8 @@ class CheckpointSettings:
 class TrainConfig:
     """One training run of the translation experiment."""
 
+    task: Literal["translation", "adaptation"] = "translation"  # see pipeline/tasks
+    model_params: str = "unit"  # the params.yaml section holding the task's model config
     dataset: str = "aerial_maps"  # a key of prepare.datasets
     manifest: str = ""  # default: that dataset's prepare output
     run_name: str = "unit"  # Ray run name prefix; a hash of the config is appended

@@ -1,6 +1,6 @@
 """What `pipeline train` leaves for DVC and `pipeline evaluate`, written all-or-nothing.
 
-`<train.output>/` holds `translator.pt` (weights + config, see tracking.translator_weights),
+`<train.output>/` holds the task's model file (`translator.pt` or `adaptation.pt`),
 `train_run.json` (run name, MLflow run id and model URI, checkpoint location, final step) and
 `train_history.json` (the logged loss curves, a DVC plot). The folder is written beside the
 old one and swapped in at the end, so a failed run never replaces the last good model.
@@ -15,14 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.checkpoint_files import load_checkpoint
 from pipeline.tracking.redaction import redact_uri
-from pipeline.tracking.translator_weights import save_translator_weights
-from unit_core.trainer import UnitTrainer
 
 if TYPE_CHECKING:
     from pipeline.tracking import TrainingRun
     from pipeline.train import PreparedRun
 
-MODEL_FILE = "translator.pt"
 RUN_FILE = "train_run.json"
 HISTORY_FILE = "train_history.json"
 
@@ -52,13 +49,13 @@ def export_outputs(prepared: PreparedRun, result: Any, run: TrainingRun) -> dict
         raise RuntimeError(f"Ray run {prepared.run_name} finished without a checkpoint")
     with result.checkpoint.as_directory() as folder:
         state, progress = load_checkpoint(Path(folder))
-    trainer = UnitTrainer(prepared.unit)
-    trainer.load_state_dict(state)
-    if trainer.step != prepared.train.steps:
+    task = prepared.task(prepared.model)
+    task.load_state_dict(state)
+    if task.step != prepared.train.steps:
         raise RuntimeError(
-            f"final checkpoint is at step {trainer.step}, expected {prepared.train.steps}"
+            f"final checkpoint is at step {task.step}, expected {prepared.train.steps}"
         )
-    model_uri = run.log_translator(trainer.translator, trainer.cfg)
+    model_uri = task.log_model(run)
     summary = {
         "run_name": prepared.run_name,
         "mlflow_run_id": run.run_id,
@@ -69,12 +66,13 @@ def export_outputs(prepared: PreparedRun, result: Any, run: TrainingRun) -> dict
         "manifest": prepared.manifest_uri,
         "manifest_sha256": prepared.manifest_sha,
         "dataset": prepared.train.dataset,
-        "step": trainer.step,
+        "task": prepared.train.task,
+        "step": task.step,
         "num_workers": prepared.train.scaling.num_workers,
     }
 
     def fill(folder: Path) -> None:
-        save_translator_weights(trainer.translator, trainer.cfg, folder / MODEL_FILE)
+        task.export(folder)
         (folder / RUN_FILE).write_text(json.dumps(summary, indent=1) + "\n")
         (folder / HISTORY_FILE).write_text(json.dumps(progress["history"], indent=1) + "\n")
 

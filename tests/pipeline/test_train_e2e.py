@@ -67,7 +67,7 @@ def test_train_evaluate_and_resume(ray_local, tmp_path):
     assert images, "translation grids were not logged"
 
     assert evaluate.main(["--params", params_file]) == 0
-    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    metrics = json.loads((tmp_path / "eval" / "translation" / "metrics.json").read_text())
     assert {"val_pixel_accuracy", "test_pixel_accuracy", "test_constant_colour_baseline"} <= set(
         metrics
     )

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from pipeline.train import PreparedRun, build_unit_config, run_name_for
+from pipeline.tasks import TranslationTask
+from pipeline.train import PreparedRun, run_name_for
 from pipeline.train_config import TrainConfig
 from pipeline.train_outputs import replace_folder
 from tests.pipeline.train_fixtures import tiny_training_params
@@ -18,6 +19,10 @@ def tiny_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("train")
     tiny_training_params(root)  # prepares the shards once
     return root
+
+
+def build_unit_config(section, image):
+    return TranslationTask.build_config(section, image, "unit.")
 
 
 def test_image_shape_comes_from_the_manifest():

@@ -45,5 +45,5 @@ def tiny_training_params(
     params["tracking"].update(
         tracking_uri=f"sqlite:///{root / 'mlflow.db'}", log_every=2, images_every=3
     )
-    params["evaluate"].update(output=str(root / "eval"))
+    params["evaluate"].update(output_root=str(root / "eval"))
     return params

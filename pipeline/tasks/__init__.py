@@ -1,0 +1,20 @@
+"""What one training run learns, behind one interface the Ray Train loop drives.
+
+- `translation`: UNIT image-to-image translation (`unit_core.trainer.UnitTrainer`), scored by
+  pixel accuracy on paired splits.
+- `adaptation`: domain adaptation of a digit classifier (`unit_core.da_trainer.DaTrainer`)
+  trained beside its source-only baseline, scored by target-domain accuracy.
+
+A task turns a params section into its typed config (`build_config`), checks the data before
+any worker starts (`preflight`), takes uint8 `DomainBatch`es, checkpoints, and exports the
+trained model for evaluation. The train loop, checkpoints, MLflow and DVC stay shared.
+"""
+
+from __future__ import annotations
+
+from pipeline.tasks.adaptation import AdaptationTask
+from pipeline.tasks.translation import TranslationTask
+
+TASKS = {task.name: task for task in (TranslationTask, AdaptationTask)}
+
+__all__ = ["TASKS", "AdaptationTask", "TranslationTask"]

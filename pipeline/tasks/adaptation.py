@@ -1,0 +1,143 @@
+"""The domain-adaptation task: a DA UNIT and its source-only baseline, trained side by side.
+
+Only the source domain's labels are read during training; the target's labels exist in the
+shards (for evaluation) but never reach a step, a validation signal or checkpoint choice —
+the run stops at a fixed step budget.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from pipeline.data.errors import DataError
+from pipeline.data.manifest import Manifest
+from pipeline.data.shard_reader import DomainBatch, load_split
+from pipeline.tasks.model_shape import with_data_shape
+from unit_core.da_baseline import SourceOnlyClassifier
+from unit_core.da_config import DaConfig
+from unit_core.da_inputs import check_labels
+from unit_core.da_trainer import DaTrainer
+from unit_core.inputs import to_model_range, to_uint8
+
+if TYPE_CHECKING:
+    from pipeline.tracking import TrainingRun
+
+GRID_IMAGES = 8
+MODEL_FILE = "adaptation.pt"
+MODEL_FORMAT = 1
+
+
+class AdaptationTask:
+    name = "adaptation"
+    config_type = DaConfig
+
+    @classmethod
+    def build_config(
+        cls, section: dict[str, Any] | None, image: dict[str, int], prefix: str
+    ) -> DaConfig:
+        return DaConfig.from_dict(with_data_shape(section, image, prefix), prefix=prefix)
+
+    @classmethod
+    def preflight(cls, cfg: DaConfig, manifest: Manifest) -> None:
+        """Source labels exist and every labelled split holds only the source's classes."""
+        where = f"{manifest.root}/manifest.json"
+        source, target = cfg.source_domain, cfg.target_domain
+        if not manifest.has_labels.get(source, False):
+            raise DataError(
+                where, f"source domain '{source}' has no labels: adaptation needs a labelled source"
+            )
+        for domain, split in ((source, "train"), (target, "test"), (source, "test")):
+            if split not in manifest.counts.get(domain, {}):
+                continue
+            labels = load_split(manifest, domain, split).labels
+            if labels is not None:
+                check_labels(
+                    labels, cfg.model.num_classes, len(labels), f"{where} {domain}/{split} labels"
+                )
+
+    def __init__(self, cfg: DaConfig, device: torch.device | str = "cpu") -> None:
+        self.cfg = cfg
+        self.trainer = DaTrainer(cfg, device)
+        self.baseline = SourceOnlyClassifier(cfg, device)
+
+    @property
+    def step(self) -> int:
+        return self.trainer.step
+
+    @property
+    def learning_rate(self) -> float:
+        return self.trainer.gen_optimizer.param_groups[0]["lr"]
+
+    def reseed_noise(self, seed: int) -> None:
+        self.trainer.noise.manual_seed(seed)
+
+    def wrap(self, wrapper: Any) -> None:
+        self.trainer.wrap(wrapper)
+        self.baseline.wrap(wrapper)
+
+    def train_step(self, batch: DomainBatch) -> dict[str, float]:
+        """One DA update and one baseline update on the same labelled source batch."""
+        source_is_a = self.cfg.source_domain == "a"
+        labels = batch.a_labels if source_is_a else batch.b_labels  # target labels never read
+        x_a, x_b = to_model_range(batch.a), to_model_range(batch.b)
+        losses = self.trainer.train_step(x_a, x_b, labels)
+        baseline = self.baseline.train_step(x_a if source_is_a else x_b, labels)
+        return losses | {f"baseline_{k}": v for k, v in baseline.items()}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"da": self.trainer.state_dict(), "baseline": self.baseline.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.trainer.load_state_dict(state["da"])
+        self.baseline.load_state_dict(state["baseline"])
+
+    def prepare_validation(self, manifest: Manifest) -> None:
+        """No validation signal: the target's labels are off limits, the step budget is fixed."""
+
+    def validation_metrics(self) -> dict[str, float]:
+        return {}
+
+    @torch.no_grad()
+    def image_rows(self, batch: DomainBatch) -> dict[str, torch.Tensor]:
+        net, device = self.trainer.translator, self.trainer.device
+        x_a, x_b = to_model_range(batch.a[:GRID_IMAGES]), to_model_range(batch.b[:GRID_IMAGES])
+        net.eval()
+        try:
+            out = net(x_a.to(device), x_b.to(device))
+        finally:
+            net.train()
+        rows = {
+            "a": x_a,
+            "a2b": out.a2b,
+            "recon_a": out.recon_a,
+            "b": x_b,
+            "b2a": out.b2a,
+            "recon_b": out.recon_b,
+        }
+        return {name: to_uint8(images.cpu()) for name, images in rows.items()}
+
+    def export(self, folder: Path) -> None:
+        state = {"format": MODEL_FORMAT, "da_config": self.cfg.to_dict(), **self.state_dict()}
+        torch.save(state, folder / MODEL_FILE)
+
+    def log_model(self, run: TrainingRun) -> str | None:
+        """The classifier is evaluated from the DVC output; no registry model for it yet."""
+        return None
+
+
+def load_adaptation(path: Path) -> AdaptationTask:
+    """Rebuild the trained task (CPU) from `export`'s file; ValueError naming it when unreadable."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises assorted types on a damaged file
+        raise ValueError(f"{path}: unreadable adaptation model ({err})") from err
+    if state.get("format") != MODEL_FORMAT:
+        raise ValueError(
+            f"{path}: adaptation model format {state.get('format')!r}, expected {MODEL_FORMAT}"
+        )
+    task = AdaptationTask(DaConfig.from_dict(state["da_config"]))
+    task.load_state_dict(state)
+    return task

@@ -1,0 +1,100 @@
+"""The UNIT translation task: unpaired a <-> b, validated by pixel accuracy on paired val."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from pipeline.data.manifest import Manifest
+from pipeline.data.shard_reader import DomainBatch
+from pipeline.tasks.model_shape import with_data_shape
+from pipeline.tracking.translator_weights import save_translator_weights
+from pipeline.translation_eval import paired_split, pixel_accuracy_on_pairs
+from unit_core.config import UnitConfig
+from unit_core.inputs import to_model_range, to_uint8
+from unit_core.trainer import UnitTrainer
+
+if TYPE_CHECKING:
+    from pipeline.tracking import TrainingRun
+
+GRID_IMAGES = 4
+MODEL_FILE = "translator.pt"
+
+
+class TranslationTask:
+    name = "translation"
+    config_type = UnitConfig
+
+    @classmethod
+    def build_config(
+        cls, section: dict[str, Any] | None, image: dict[str, int], prefix: str
+    ) -> UnitConfig:
+        return UnitConfig.from_dict(with_data_shape(section, image, prefix), prefix=prefix)
+
+    @classmethod
+    def preflight(cls, cfg: UnitConfig, manifest: Manifest) -> None:
+        """Nothing beyond the shape checks: translation needs no labels."""
+
+    def __init__(self, cfg: UnitConfig, device: torch.device | str = "cpu") -> None:
+        self.trainer = UnitTrainer(cfg, device)
+        self._val_pairs: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    @property
+    def step(self) -> int:
+        return self.trainer.step
+
+    @property
+    def learning_rate(self) -> float:
+        return self.trainer.gen_optimizer.param_groups[0]["lr"]
+
+    def reseed_noise(self, seed: int) -> None:
+        self.trainer.noise.manual_seed(seed)
+
+    def wrap(self, wrapper: Any) -> None:
+        self.trainer.wrap(wrapper)
+
+    def train_step(self, batch: DomainBatch) -> dict[str, float]:
+        return self.trainer.train_step(to_model_range(batch.a), to_model_range(batch.b))
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.trainer.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.trainer.load_state_dict(state)
+
+    def prepare_validation(self, manifest: Manifest) -> None:
+        """Load the paired val split once, if the dataset has one (rank 0 only)."""
+        if "val" in manifest.paired_splits:
+            self._val_pairs = paired_split(manifest, "val")
+
+    def validation_metrics(self) -> dict[str, float]:
+        """The map protocol on the paired val split (never the test split)."""
+        if self._val_pairs is None:
+            return {}
+        return {
+            "val_pixel_accuracy": pixel_accuracy_on_pairs(self.trainer.translator, self._val_pairs)
+        }
+
+    @torch.no_grad()
+    def image_rows(self, batch: DomainBatch) -> dict[str, torch.Tensor]:
+        """a, a->b, recon, cycle (and the same from b) for the first images, z = mu."""
+        net, device = self.trainer.translator, self.trainer.device
+        x_a, x_b = to_model_range(batch.a[:GRID_IMAGES]), to_model_range(batch.b[:GRID_IMAGES])
+        net.eval()
+        try:
+            out = net(x_a.to(device), x_b.to(device))
+        finally:
+            net.train()
+        rows = {
+            "a": x_a, "a2b": out.a2b, "recon_a": out.recon_a, "cycle_a": out.cycle_a,
+            "b": x_b, "b2a": out.b2a, "recon_b": out.recon_b, "cycle_b": out.cycle_b,
+        }  # fmt: skip
+        return {name: to_uint8(images.cpu()) for name, images in rows.items()}
+
+    def export(self, folder: Path) -> None:
+        save_translator_weights(self.trainer.translator, self.trainer.cfg, folder / MODEL_FILE)
+
+    def log_model(self, run: TrainingRun) -> str:
+        return run.log_translator(self.trainer.translator, self.trainer.cfg)
