@@ -13,5 +13,6 @@ pytest_plugins: list[str] = [
     "tests.fixtures.s3_server",
     "tests.fixtures.mlflow_server",
     "tests.fixtures.ray_local",
+    "tests.fixtures.ray_head",
     "tests.fixtures.mlflow_state",
 ]
