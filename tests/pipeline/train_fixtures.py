@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from pipeline.data.write_dataset import prepare_dataset
-from tests.pipeline.data.tiny_params import aerial_params
+from tests.pipeline.data.tiny_params import aerial_params, digits_params
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -46,4 +46,21 @@ def tiny_training_params(
         tracking_uri=f"sqlite:///{root / 'mlflow.db'}", log_every=2, images_every=3
     )
     params["evaluate"].update(output_root=str(root / "eval"))
+    return params
+
+
+def tiny_adaptation_params(root: Path, steps: int = 4, workers: int = 2) -> dict[str, Any]:
+    """params.yaml with a tiny labelled MNIST(a) / USPS(b) fixture set for the `adapt` section."""
+    params = tiny_training_params(root, steps=steps, workers=workers)
+    shards = root / "digit_shards"
+    if not (shards / "manifest.json").exists():
+        prepare_dataset(digits_params(root / "raw", str(shards)), "toy", progress=False)
+    params["da"]["model"].update(base_channels=4, dis_base_channels=4, latent_channels=8)
+    adapt = params["adapt"]
+    adapt.update(
+        dataset="toy", manifest=str(shards), run_name="tiny-da", output=str(root / "adapt_out")
+    )
+    adapt.update(steps=steps, batch_size=2)
+    adapt["scaling"]["num_workers"] = workers
+    adapt["checkpoint"].update(every=2, storage_path=str(root / "ray_results"))
     return params
