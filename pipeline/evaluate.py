@@ -27,7 +27,7 @@ from typing import Any, Literal
 from pipeline.adaptation_eval import adaptation_metrics
 from pipeline.checkpoint_files import write_atomic
 from pipeline.data.shard_reader import load_manifest
-from pipeline.params_file import apply_overrides, load_params
+from pipeline.params_file import load_run_params
 from pipeline.tasks.adaptation import MODEL_FILE as ADAPTATION_MODEL
 from pipeline.tasks.translation import MODEL_FILE as TRANSLATOR_MODEL
 from pipeline.tracking import TrackingConfig, TrainingRun
@@ -139,12 +139,14 @@ def main(argv: list[str] | None = None) -> int:
         description="Evaluate the trained translator (DVC stage `evaluate`)."
     )
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--preset", action="append", default=[], metavar="FILE",
+                        help="partial params file merged over --params (repeatable), e.g. presets/da_paper.yaml")  # fmt: skip
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--section", default="train", help="params section of the trained run")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        metrics = evaluate(apply_overrides(load_params(args.params), args.set), args.section)
+        metrics = evaluate(load_run_params(args.params, args.preset, args.set), args.section)
     except (ValueError, RuntimeError) as err:
         log.error("%s", err)
         return 2

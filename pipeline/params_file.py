@@ -1,7 +1,9 @@
-"""Reading `params.yaml`, with `--set section.key=value` overrides for ad-hoc runs.
+"""Reading `params.yaml`, with presets and `--set section.key=value` overrides for ad-hoc runs.
 
 Why overrides: `ray job submit -- python -m pipeline.train --set train.steps=20` should not need
 an edited copy of params.yaml shipped in the working dir. Values are parsed as YAML scalars.
+A preset (`presets/*.yaml`) is a partial params file merged over params.yaml: the paper's full
+schedules and the ablations live there instead of in copies of the whole file.
 """
 
 from __future__ import annotations
@@ -42,3 +44,37 @@ def apply_overrides(params: dict[str, Any], overrides: Iterable[str]) -> dict[st
             node = node[part]
         node[leaf] = yaml.safe_load(raw)
     return result
+
+
+def merge_preset(
+    params: dict[str, Any], preset: dict[str, Any], where: str = "preset"
+) -> dict[str, Any]:
+    """A copy of `params` with `preset` merged in (mappings merge key by key, values replace).
+
+    A key the preset names that params.yaml lacks is an error, so a typo cannot add a section
+    the stages silently ignore; whole new datasets under `prepare.datasets` are allowed.
+    """
+    result = copy.deepcopy(params)
+    _merge_into(result, preset, where, path="")
+    return result
+
+
+def _merge_into(target: dict[str, Any], overlay: dict[str, Any], where: str, path: str) -> None:
+    for key, value in overlay.items():
+        dotted = f"{path}{key}"
+        if key not in target and path != "prepare.datasets.":
+            raise ConfigError(dotted, f"{where} sets a key params.yaml does not have")
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge_into(target[key], value, where, f"{dotted}.")
+        else:
+            target[key] = copy.deepcopy(value)
+
+
+def load_run_params(
+    path: str | Path, presets: Iterable[str | Path] = (), overrides: Iterable[str] = ()
+) -> dict[str, Any]:
+    """params.yaml, then each preset in order, then `--set` overrides: what a stage runs with."""
+    params = load_params(path)
+    for preset in presets:
+        params = merge_preset(params, load_params(preset), where=str(preset))
+    return apply_overrides(params, overrides)

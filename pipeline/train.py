@@ -6,7 +6,7 @@
 
 Without RAY_ADDRESS a local Ray starts in-process; with it (or under `ray job submit`) the run
 goes to that cluster. Everything that can be checked before the workers start is checked here
-(params, manifest, data size, MLflow reachability), so bad input fails in seconds.
+(params, manifest, data size, S3 buckets, MLflow reachability), so bad input fails in seconds.
 A run's name is `run_name` plus a hash of everything that shapes training: the same params
 resume the same Ray run from its latest checkpoint; changed params start a fresh one.
 """
@@ -24,7 +24,8 @@ from typing import Any
 
 from pipeline.data.config import dataset_config
 from pipeline.data.shard_reader import TwoDomainBatches, load_manifest
-from pipeline.params_file import apply_overrides, load_params
+from pipeline.params_file import load_run_params
+from pipeline.storage import check_reachable
 from pipeline.tasks import TASKS
 from pipeline.tracking import TrackingConfig, TrainingRun, check_tracking_reachable, training_tags
 from pipeline.tracking.run_tags import RAY_RUN_NAME_TAG
@@ -70,7 +71,11 @@ class PreparedRun:
             self.train.manifest or dataset_config(params, self.train.dataset).config.output
         )
         self.manifest_uri = resolve_location(manifest_uri)
+        self.storage_path = resolve_location(self.train.checkpoint.storage_path)
+        for uri in (self.manifest_uri, self.storage_path):
+            check_reachable(uri)  # a missing bucket fails here, not inside a Ray worker
         self.manifest = load_manifest(self.manifest_uri)
+        check_reachable(self.manifest.shards_root or "")  # a local pointer to shards on S3
         self.manifest_sha = hashlib.sha256(self.manifest.to_json()).hexdigest()
         model_section = self.train.model_params
         self.model = self.task.build_config(
@@ -80,7 +85,6 @@ class PreparedRun:
         self._check_data_fits()
         self.tracking_uri = self.tracking.resolved_uri()
         check_tracking_reachable(self.tracking_uri)
-        self.storage_path = resolve_location(self.train.checkpoint.storage_path)
         self.run_name = run_name_for(self.train, self.model, self.manifest_sha)
 
     def _check_data_fits(self) -> None:
@@ -113,8 +117,13 @@ class PreparedRun:
         }
 
 
-def start_or_resume_mlflow_run(prepared: PreparedRun) -> TrainingRun:
-    """One MLflow run per Ray run: a resumed Ray run continues its MLflow run."""
+def start_or_resume_mlflow_run(
+    prepared: PreparedRun, extra_tags: dict[str, str] | None = None
+) -> TrainingRun:
+    """One MLflow run per Ray run: a resumed Ray run continues its MLflow run.
+
+    extra_tags: e.g. `mlflow.parentRunId` when the run is a trial of a `pipeline tune` sweep.
+    """
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(prepared.tracking_uri)
@@ -129,6 +138,7 @@ def start_or_resume_mlflow_run(prepared: PreparedRun) -> TrainingRun:
     tags = training_tags(
         prepared.manifest_sha, prepared.storage_path, ray_run_name=prepared.run_name
     )
+    tags.update(extra_tags or {})
     run_id = existing[0].info.run_id if existing else None
     return TrainingRun.start(
         prepared.tracking,
@@ -140,8 +150,11 @@ def start_or_resume_mlflow_run(prepared: PreparedRun) -> TrainingRun:
     )
 
 
-def fit(prepared: PreparedRun, run: TrainingRun):  # -> ray.train.Result
-    """Build and run the TorchTrainer (imports Ray lazily: `--help` stays fast)."""
+def fit(prepared: PreparedRun, run: TrainingRun, callbacks: list | None = None):  # -> Result
+    """Build and run the TorchTrainer (imports Ray lazily: `--help` stays fast).
+
+    callbacks: Ray Train callbacks, e.g. Tune's `TuneReportCallback` inside a sweep trial.
+    """
     import ray
     from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
@@ -173,6 +186,7 @@ def fit(prepared: PreparedRun, run: TrainingRun):  # -> ray.train.Result
             storage_path=prepared.storage_path,
             failure_config=FailureConfig(max_failures=ckpt.max_failures),
             checkpoint_config=CheckpointConfig(num_to_keep=ckpt.keep),
+            callbacks=callbacks,
         ),
     )
     log.info(
@@ -186,6 +200,8 @@ def fit(prepared: PreparedRun, run: TrainingRun):  # -> ray.train.Result
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train UNIT on Ray Train (DVC stage `train`).")
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--preset", action="append", default=[], metavar="FILE",
+                        help="partial params file merged over --params (repeatable), e.g. presets/da_paper.yaml")  # fmt: skip
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a params value, e.g. --set train.steps=20 (repeatable)")  # fmt: skip
     parser.add_argument("--section", default="train",
@@ -193,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        prepared = PreparedRun(apply_overrides(load_params(args.params), args.set), args.section)
+        prepared = PreparedRun(load_run_params(args.params, args.preset, args.set), args.section)
     except (ValueError, RuntimeError) as err:  # ConfigError, DataError, TrackingError
         log.error("%s", err)
         return 2

@@ -1,7 +1,14 @@
+from pathlib import Path
+
 import pytest
 
-from pipeline.params_file import apply_overrides, load_params
+from pipeline.data.config import dataset_config
+from pipeline.params_file import apply_overrides, load_params, load_run_params, merge_preset
+from pipeline.tasks import TASKS
+from pipeline.train_config import TrainConfig
 from unit_core.typed_config import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_overrides_parse_yaml_scalars_and_leave_the_original_alone():
@@ -25,3 +32,30 @@ def test_unreadable_params_file_names_it(tmp_path):
     bad.write_text("- a list")
     with pytest.raises(ConfigError, match="mapping"):
         load_params(bad)
+
+
+def test_preset_merges_key_by_key_and_refuses_unknown_keys():
+    params = {
+        "train": {"steps": 10, "scaling": {"num_workers": 2, "use_gpu": "auto"}},
+        "prepare": {"datasets": {}},
+    }
+    merged = merge_preset(
+        params,
+        {"train": {"scaling": {"num_workers": 8}}, "prepare": {"datasets": {"new": {"x": 1}}}},
+    )
+    assert merged["train"] == {"steps": 10, "scaling": {"num_workers": 8, "use_gpu": "auto"}}
+    assert merged["prepare"]["datasets"]["new"] == {"x": 1}
+    with pytest.raises(ConfigError, match="train.scaling.num_wrokers"):
+        merge_preset(params, {"train": {"scaling": {"num_wrokers": 8}}})
+
+
+@pytest.mark.parametrize("preset", sorted(p.name for p in (REPO / "presets").glob("*.yaml")))
+def test_every_shipped_preset_builds_valid_configs(preset):
+    params = load_run_params(REPO / "params.yaml", [REPO / "presets" / preset])
+    for section in ("train", "adapt"):
+        train = TrainConfig.from_dict(params[section], prefix=f"{section}.")
+        dataset_config(params, train.dataset)
+        model = params[train.model_params]
+        task = TASKS[train.task]
+        image = {"height": 32 if train.task == "adaptation" else 64, "channels": 3}
+        task.build_config(model, image, f"{train.model_params}.")
