@@ -74,6 +74,57 @@ def _cached_client(endpoint: str | None, region: str, _access_key_id: str | None
     return boto3.client("s3", endpoint_url=endpoint, region_name=region, config=config)
 
 
+@functools.lru_cache(maxsize=8)
+def _probe_client(endpoint: str | None, region: str, _access_key_id: str | None):
+    # Short timeouts and one retry: a preflight must fail in seconds, not after the minutes of
+    # back-off the working client (rightly) spends on a transient error mid-run.
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        retries={"max_attempts": 2, "mode": "standard"},
+        connect_timeout=PROBE_TIMEOUT_S,
+        read_timeout=PROBE_TIMEOUT_S,
+        s3={"addressing_style": "path"} if endpoint else {},
+    )
+    return boto3.client("s3", endpoint_url=endpoint, region_name=region, config=config)
+
+
+PROBE_TIMEOUT_S = 3
+
+
+def check_reachable(uri: str) -> None:
+    """For an ``s3://`` URI: DataError naming `uri` unless its bucket exists and answers.
+
+    Why: stages call this before any work starts (before Ray, before decoding a dataset), so a
+    typo in a bucket name, a missing endpoint or missing credentials fails in seconds with the
+    URI in the message instead of deep inside a worker. Local paths are not checked here.
+    """
+    if not is_s3(uri):
+        return
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    bucket, _ = split_s3(uri)
+    endpoint = s3_endpoint()
+    where = f"S3 endpoint {endpoint}" if endpoint else "AWS S3"
+    region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
+    client = _probe_client(endpoint, region, os.environ.get("AWS_ACCESS_KEY_ID"))
+    try:
+        client.head_bucket(Bucket=bucket)
+    except ClientError as err:
+        code = str(err.response.get("Error", {}).get("Code", "error"))
+        if code in ("404", "NoSuchBucket", "NotFound"):
+            raise DataError(uri, f"bucket {bucket!r} does not exist at {where}") from err
+        if code in ("403", "AccessDenied", "Forbidden"):
+            raise DataError(uri, f"access to bucket {bucket!r} denied at {where} "
+                            "(check the AWS credentials)") from err  # fmt: skip
+        raise DataError(uri, f"bucket {bucket!r} check failed at {where} ({code})") from err
+    except NoCredentialsError as err:
+        raise DataError(uri, "no AWS credentials found (standard AWS chain)") from err
+    except BotoCoreError as err:
+        raise DataError(uri, f"cannot reach {where} ({type(err).__name__})") from err
+
+
 def read_bytes(uri: str) -> bytes:
     """The whole content of a file or S3 object; DataError naming `uri` if it cannot be read."""
     if is_s3(uri):
