@@ -13,8 +13,10 @@ import logging
 import sys
 from pathlib import Path
 
+from pipeline.data.config import dataset_config
 from pipeline.data.write_dataset import prepare_dataset
-from pipeline.params_file import load_params
+from pipeline.params_file import load_run_params
+from pipeline.storage import check_reachable
 
 log = logging.getLogger("pipeline.prepare")
 
@@ -25,10 +27,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
     parser.add_argument("--output", default=None, help="override the dataset's output path/URI")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--preset", action="append", default=[], metavar="FILE",
+                        help="partial params file merged over --params (repeatable)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a params value (repeatable)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        manifest = prepare_dataset(load_params(args.params), args.dataset, args.output,
+        params = load_run_params(args.params, args.preset, args.set)
+        dataset = dataset_config(params, args.dataset).config
+        for uri in (args.output or dataset.output, dataset.shards_uri):
+            check_reachable(uri or "")  # an S3 bucket that is not there fails before decoding
+        manifest = prepare_dataset(params, args.dataset, args.output,
                                    progress=not args.no_progress)
     except ValueError as err:  # DataError and ConfigError: both name the file or key
         log.error("%s", err)
