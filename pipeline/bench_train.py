@@ -1,0 +1,220 @@
+"""Benchmark of the train stage: throughput, data wait and memory for 1..N Ray Train workers.
+
+    python -m pipeline.bench_train                          # 1 and 2 workers, 60 steps, params.yaml
+    python -m pipeline.bench_train --workers 1 2 --steps 60 --set tracking.log_every=10 \
+        --json bench_train.json
+    RAY_ADDRESS=<head:port> python -m pipeline.bench_train ...   # on a running cluster
+
+Each worker count runs the real stage (`python -m pipeline.train`, i.e. `pipeline.train.main`)
+in a fresh process, so the wall time includes Python, Ray and MLflow start-up and nothing
+carries over between counts. Outputs, Ray storage and a sqlite MLflow store go to a scratch
+folder, under a unique run name, so a benchmark never resumes or pollutes a real run
+(`--set` values given here win: e.g. a shared `train.checkpoint.storage_path` on a multi-node
+cluster). Without RAY_ADDRESS the stage starts a private local Ray (`RAY_ADDRESS=local`), never
+one found on the machine. With `train.scaling.use_gpu: auto` it trains on GPUs when present;
+a worker count larger than the local GPU count is skipped (one GPU per worker).
+
+Figures come from the run's `train_history.json` (rank 0 logs every `tracking.log_every`
+steps). The first logged window is dropped as warm-up (first-step allocations, DDP set-up,
+cold caches); the remaining windows are pooled weighted by their time. Caveats: per-worker
+figures are rank 0's (ranks run in lock-step under DDP); peak RSS is rank 0's host memory;
+a window's time also holds rank 0's logging and validation of the previous log step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from pipeline.params_file import apply_overrides, load_params
+from pipeline.train_config import TrainConfig
+from pipeline.train_outputs import HISTORY_FILE, RUN_FILE
+
+log = logging.getLogger("pipeline.bench_train")
+
+COLUMNS = (  # (key, header, format)
+    ("workers", "workers", "{:d}"),
+    ("steps_per_s", "steps/s", "{:.2f}"),
+    ("images_per_s_per_worker", "img/s/worker", "{:.1f}"),
+    ("images_per_s", "img/s total", "{:.1f}"),
+    ("data_wait_fraction", "data wait", "{:.1%}"),
+    ("peak_rss_mb", "peak RSS MB/worker", "{:.0f}"),
+    ("wall_s", "wall s", "{:.1f}"),
+    ("speedup", "speed-up", "{:.2f}"),
+    ("efficiency", "efficiency", "{:.0%}"),
+)
+
+
+def summarize(history: list[dict[str, Any]], batch_size: int, workers: int) -> dict[str, Any]:
+    """Pool the logged windows after the first (warm-up) into one row, weighted by time.
+
+    Each record holds the window's throughput since the previous record; a step is
+    `2 * batch_size` images per worker (a batch of each domain).
+    """
+    if not history:
+        raise ValueError("the run logged no history (is tracking.log_every > train.steps?)")
+    dropped = len(history) > 1
+    windows = history[1:] if dropped else history
+    previous = history[0]["step"] if dropped else 0
+    steps = seconds = waited = 0.0
+    for record in windows:
+        n = record["step"] - previous
+        previous = record["step"]
+        window_s = 2 * batch_size * n / record["images_per_s_per_worker"]
+        steps += n
+        seconds += window_s
+        waited += record["data_wait_fraction"] * window_s
+    per_worker = 2 * batch_size * steps / seconds
+    return {
+        "workers": workers,
+        "warmup_steps": history[0]["step"] if dropped else 0,
+        "measured_steps": int(steps),
+        "steps_per_s": steps / seconds,
+        "images_per_s_per_worker": per_worker,
+        "images_per_s": per_worker * workers,
+        "data_wait_fraction": waited / seconds,
+        "peak_rss_mb": max(record["peak_rss_mb"] for record in history),
+    }
+
+
+def add_scaling(rows: list[dict[str, Any]]) -> None:
+    """speed-up = total img/s ÷ the 1-worker img/s; efficiency = speed-up ÷ workers."""
+    base = next((row for row in rows if row["workers"] == 1), None)
+    for row in rows:
+        if base is not None:
+            row["speedup"] = row["images_per_s"] / base["images_per_s"]
+            row["efficiency"] = row["speedup"] / row["workers"]
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """A plain-text table, one row per worker count; a missing figure shows as '-'."""
+    cells = [[header for _, header, _ in COLUMNS]]
+    for row in rows:
+        cells.append([fmt.format(row[key]) if key in row else "-" for key, _, fmt in COLUMNS])
+    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
+    lines = [
+        "  ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)) for line in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def bench_overrides(workers: int, steps: int, scratch: Path) -> list[str]:
+    """Where one benchmark run writes, and a run name no earlier run can share."""
+    return [
+        f"train.scaling.num_workers={workers}",
+        f"train.steps={steps}",
+        f"train.run_name=bench-w{workers}-{uuid.uuid4().hex[:8]}",
+        f"train.output={scratch / 'out'}",
+        f"train.checkpoint.storage_path={scratch / 'ray_results'}",
+        f"tracking.tracking_uri=sqlite:///{scratch / 'mlflow.db'}",
+    ]
+
+
+def gpus_short_for(train: TrainConfig) -> int | None:
+    """Local GPU count when this run would want more GPUs than there are, else None."""
+    if os.environ.get("RAY_ADDRESS", "local") != "local" or train.scaling.use_gpu == "false":
+        return None  # a cluster's GPUs are not ours to count
+    import torch
+
+    gpus = torch.cuda.device_count()
+    wants_gpu = train.scaling.use_gpu == "true" or gpus > 0
+    return gpus if wants_gpu and train.scaling.num_workers > gpus else None
+
+
+def run_stage(params_file: Path, overrides: list[str], scratch: Path) -> float:
+    """`python -m pipeline.train` in a fresh process; returns its wall time in seconds."""
+    env = dict(os.environ)
+    env.setdefault("RAY_ADDRESS", "local")  # start a private Ray, never attach to a found one
+    env.pop("MLFLOW_TRACKING_URI", None)  # it would override the scratch store
+    command = [sys.executable, "-m", "pipeline.train", "--params", str(params_file)]
+    for item in overrides:
+        command += ["--set", item]
+    log_path = scratch / "train.log"
+    start = time.perf_counter()
+    with log_path.open("w") as out:
+        done = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env, check=False)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        tail = "\n".join(log_path.read_text().splitlines()[-40:])
+        raise RuntimeError(f"train stage failed (exit {done.returncode}):\n{tail}")
+    return wall
+
+
+def bench_one(params_file: Path, sets: list[str], workers: int, steps: int, scratch: Path):
+    """One worker count: run the stage and summarise its history (None when skipped)."""
+    scratch.mkdir(parents=True)
+    overrides = bench_overrides(workers, steps, scratch) + sets
+    params = apply_overrides(load_params(params_file), overrides)
+    train = TrainConfig.from_dict(params.get("train"))
+    gpus = gpus_short_for(train)
+    if gpus is not None:
+        log.warning("skipping %d workers: %d GPU(s) here, one per worker", workers, gpus)
+        return None
+    log.info("%d worker(s), %d steps (log: %s)", workers, steps, scratch / "train.log")
+    wall = run_stage(params_file, overrides, scratch)
+    out = Path(train.output)
+    history = json.loads((out / HISTORY_FILE).read_text())
+    summary = json.loads((out / RUN_FILE).read_text())
+    if summary["num_workers"] != workers or summary["step"] != steps:
+        raise RuntimeError(f"run did {summary['step']} steps on {summary['num_workers']} workers")
+    return {**summarize(history, train.batch_size, workers), "wall_s": wall}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the train stage per worker count.")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a params value (repeatable), e.g. tracking.log_every=10")  # fmt: skip
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    load_before = os.getloadavg()
+    root = Path(tempfile.mkdtemp(prefix="bench-train-"))
+    rows = []
+    try:
+        for workers in args.workers:
+            row = bench_one(args.params, args.set, workers, args.steps, root / f"w{workers}")
+            if row is not None:
+                rows.append(row)
+    finally:
+        if args.keep:
+            log.info("scratch kept in %s", root)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    add_scaling(rows)
+    report = {
+        "params": str(args.params),
+        "overrides": args.set,
+        "steps": args.steps,
+        "cpu_count": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "results": rows,
+    }
+    warmup = ", ".join(f"{r['workers']}w: {r['warmup_steps']}" for r in rows)
+    print(format_table(rows))
+    print(f"warm-up dropped (first logged window, steps per run): {warmup}")
+    print("load average before/after: {:.2f} {:.2f} {:.2f} / {:.2f} {:.2f} {:.2f}".format(
+        *load_before, *report["load_average_after"]))  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
