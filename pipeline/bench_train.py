@@ -38,7 +38,6 @@ from typing import Any
 
 from pipeline.params_file import apply_overrides, load_params
 from pipeline.train_config import TrainConfig
-from pipeline.train_outputs import HISTORY_FILE, RUN_FILE
 
 log = logging.getLogger("pipeline.bench_train")
 
@@ -153,6 +152,8 @@ def run_stage(params_file: Path, overrides: list[str], scratch: Path) -> float:
 
 def bench_one(params_file: Path, sets: list[str], workers: int, steps: int, scratch: Path):
     """One worker count: run the stage and summarise its history (None when skipped)."""
+    from pipeline.train_outputs import HISTORY_FILE, RUN_FILE  # pulls in MLflow: not for --help
+
     scratch.mkdir(parents=True)
     overrides = bench_overrides(workers, steps, scratch) + sets
     params = apply_overrides(load_params(params_file), overrides)
