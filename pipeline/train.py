@@ -162,8 +162,9 @@ def fit(prepared: PreparedRun, run: TrainingRun, callbacks: list | None = None):
     from pipeline.train_loop import train_loop_per_worker
 
     if not ray.is_initialized():
-        # RAY_ADDRESS (set by `ray job submit` or by the user) selects a cluster; else local.
-        ray.init(address=os.environ.get("RAY_ADDRESS"), log_to_driver=True)
+        # RAY_ADDRESS (set by `ray job submit` or by the user) selects a cluster; else a private
+        # local Ray ("local", not None: None joins any cluster a bare `ray start` left behind).
+        ray.init(address=os.environ.get("RAY_ADDRESS") or "local", log_to_driver=True)
     scaling = prepared.train.scaling
     if scaling.use_gpu == "auto":
         use_gpu = ray.cluster_resources().get("GPU", 0) > 0

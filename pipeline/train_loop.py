@@ -104,7 +104,8 @@ def _run_steps(
                 run.log_image_grid("translations", task.image_rows(batch), step)
             if step % every == 0 or step == total:
                 _report(task, progress, losses)
-                tick = time.perf_counter()  # checkpoint I/O is not data wait
+            # Logging, validation and checkpoint I/O since `done` are not data wait.
+            tick = time.perf_counter()
             if step >= total:
                 break
 
@@ -123,12 +124,17 @@ def _throughput(window: dict[str, float], batch_size: int, world: int) -> dict[s
 
 
 def _report(task: Any, progress: dict[str, Any], losses: dict[str, float]) -> None:
-    """Every rank reports (same count); rank 0 attaches the checkpoint."""
+    """Every rank reports (same count); rank 0 attaches the checkpoint.
+
+    Rank 0 also reports the validation metrics at this step (Tune's ASHA scheduler stops
+    trials on them; `TuneReportCallback` forwards rank 0's metrics).
+    """
     progress["step"] = task.step
     metrics = {"step": task.step, **losses}
     if ray.train.get_context().get_world_rank() != 0:
         ray.train.report(metrics)
         return
+    metrics.update(_validation_at_step(task, progress))
     with tempfile.TemporaryDirectory() as folder:
         save_checkpoint(Path(folder), task.state_dict(), progress)
         ray.train.report(
@@ -136,3 +142,11 @@ def _report(task: Any, progress: dict[str, Any], losses: dict[str, float]) -> No
             checkpoint=ray.train.Checkpoint.from_directory(folder),
             checkpoint_dir_name=f"checkpoint_{task.step:08d}",
         )
+
+
+def _validation_at_step(task: Any, progress: dict[str, Any]) -> dict[str, float]:
+    """The `val_*` metrics of the current step: reused when just logged, else computed."""
+    history = progress["history"]
+    if history and history[-1]["step"] == task.step:
+        return {k: v for k, v in history[-1].items() if k.startswith("val_")}
+    return task.validation_metrics()
