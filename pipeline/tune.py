@@ -1,0 +1,212 @@
+"""Stage `tune`: a Ray Tune sweep whose trials are Ray Train runs of our loop, tracked in MLflow.
+
+    python -m pipeline.tune [--params params.yaml] [--set tune.steps=100 ...]
+    python -m pipeline.tune --set tune.preset=ablation --set tune.output=outputs/ablation
+    dvc repro sweeps/dvc.yaml:tune        # (or :ablation) — kept out of the default `dvc repro`
+    ray job submit --working-dir . -- python -m pipeline.tune   # cluster needs `trial_slot`s
+
+Concurrency: every trial holds one `trial_slot` custom resource (and no CPU), its Train
+workers hold real CPUs. A local Ray gets `max_concurrent_trials` slots and enough logical CPUs
+for that many trials' workers, so a started trial can always place its workers — CPU
+fractions for the trial actor itself deadlock Tune-over-Train (docs/architecture.md).
+The dashboard stays on: without it a finished trial's placement group is never freed.
+
+The Tune experiment is named `tune.name` plus a hash of the sweep's inputs. Rerunning the same
+params restores it (`Tuner.restore`): finished and failed trials are kept, interrupted ones
+resume from their Train checkpoint; changed params start a new sweep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import logging
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from pipeline.params_file import apply_overrides, load_params
+from pipeline.train import PreparedRun, resolve_location
+from pipeline.tune_config import TuneSettings, needed_cpus
+from pipeline.tune_outcomes import best_trial, trial_outcomes
+from pipeline.tune_outputs import best_params_document, write_outputs
+from pipeline.tune_space import param_space, trial_cells
+from pipeline.tune_tracking import (
+    log_sweep_summary,
+    settle_trial_runs,
+    start_or_resume_parent_run,
+)
+from pipeline.tune_trial import SweepContext, run_trial
+from unit_core.typed_config import ConfigError
+
+log = logging.getLogger("pipeline.tune")
+
+TRIAL_SLOT = "trial_slot"
+
+
+def trial_base_params(params: dict[str, Any], settings: TuneSettings) -> dict[str, Any]:
+    """The params every trial starts from: the sweep's budget and resources, absolute paths."""
+    base = copy.deepcopy(params)
+    section = base[settings.section]
+    section["steps"] = settings.steps
+    section.setdefault("scaling", {}).update(
+        num_workers=settings.trial.num_workers, cpus_per_worker=settings.trial.cpus_per_worker
+    )
+    return base
+
+
+def sweep_name_for(settings: TuneSettings, prepared: PreparedRun) -> str:
+    """`tune.name-<hash>` over what shapes the sweep's results (not where they are written)."""
+    shaping = {
+        "tune": {
+            k: v
+            for k, v in prepared.params["tune"].items()
+            if k not in ("storage_path", "output", "max_concurrent_trials")
+        },
+        "train": prepared.params[settings.section],
+        "model": prepared.model.to_dict(),
+        "manifest": prepared.manifest_sha,
+    }
+    blob = json.dumps(shaping, sort_keys=True, default=str).encode()
+    return f"{settings.name}-{hashlib.sha256(blob).hexdigest()[:10]}"
+
+
+def start_ray(settings: TuneSettings) -> int:
+    """Attach to $RAY_ADDRESS or start a local Ray with trial slots; returns usable slots."""
+    import ray
+
+    if not ray.is_initialized():
+        address = os.environ.get("RAY_ADDRESS")
+        if address:
+            ray.init(address=address)
+        else:
+            cpus = max(os.cpu_count() or 1, math.ceil(needed_cpus(settings)))
+            ray.init(
+                address="local",  # never a `ray start` cluster found on this machine
+                num_cpus=cpus,
+                resources={TRIAL_SLOT: settings.max_concurrent_trials},
+                include_dashboard=True,
+            )
+    available = ray.cluster_resources()
+    slots = int(available.get(TRIAL_SLOT, 0))
+    if slots < 1:
+        raise ConfigError(
+            "tune.max_concurrent_trials",
+            f"the Ray cluster has no {TRIAL_SLOT!r} resource; start its nodes with "
+            f"--resources='{{\"{TRIAL_SLOT}\": N}}'",
+        )
+    if available.get("CPU", 0) < settings.trial.cpus:
+        raise ConfigError("tune.trial", f"a trial needs {settings.trial.cpus} CPUs: {available}")
+    return min(slots, settings.max_concurrent_trials)
+
+
+def build_tuner(settings: TuneSettings, sweep: SweepContext, storage: str, concurrency: int):
+    """A new Tuner, or the restored one when this sweep has run (or was interrupted) before."""
+    from ray import tune
+    from ray.tune.schedulers import ASHAScheduler
+
+    trainable = tune.with_resources(
+        tune.with_parameters(run_trial, sweep=sweep), {TRIAL_SLOT: 1, "CPU": 0}
+    )
+    path = f"{storage.rstrip('/')}/{sweep.name}"
+    if tune.Tuner.can_restore(path):
+        log.info("restoring sweep %s from %s (finished trials are kept)", sweep.name, path)
+        return tune.Tuner.restore(path, trainable=trainable, resume_errored=False)
+    scheduler = None
+    if settings.asha.enabled:
+        scheduler = ASHAScheduler(
+            time_attr="step",
+            # past the budget: a trial that reaches it must end by itself (an ASHA stop at
+            # the last report would kill its TorchTrainer while fit() is returning)
+            max_t=settings.steps + 1,
+            grace_period=settings.asha.grace_period,
+            reduction_factor=settings.asha.reduction_factor,
+        )
+    return tune.Tuner(
+        trainable,
+        param_space=param_space(settings, sweep.cells),
+        tune_config=tune.TuneConfig(
+            metric=settings.metric,
+            mode=settings.mode,
+            scheduler=scheduler,
+            num_samples=settings.num_samples,
+            max_concurrent_trials=concurrency,
+        ),
+        run_config=tune.RunConfig(
+            name=sweep.name,
+            storage_path=storage,
+            # a crashing config fails the same way again: record it, do not retry it
+            failure_config=tune.FailureConfig(max_failures=0),
+        ),
+    )
+
+
+def run_sweep(params: dict[str, Any]) -> dict[str, Any]:
+    """Check, run (or restore) the sweep, settle MLflow and write the outputs; a summary."""
+    settings = TuneSettings.from_dict(params.get("tune"))
+    settings.check_keys(params)
+    base = trial_base_params(params, settings)
+    prepared = PreparedRun(base, settings.section)  # the base config must train at all
+    section = base[settings.section]
+    section["manifest"] = prepared.manifest_uri
+    base["tracking"]["tracking_uri"] = prepared.tracking_uri
+    name = sweep_name_for(settings, prepared)
+    storage = resolve_location(settings.storage_path)
+    section.setdefault("checkpoint", {})["storage_path"] = f"{storage.rstrip('/')}/{name}-trials"
+    model_section = prepared.train.model_params
+    cells = trial_cells(settings, model_section)
+
+    concurrency = start_ray(settings)
+    parent = start_or_resume_parent_run(
+        prepared.tracking,
+        prepared.tracking_uri,
+        name,
+        {"tune": params["tune"], settings.section: section, model_section: base[model_section]},
+    )
+    sweep = SweepContext(name, parent.run_id, settings.section, base, cells)
+    try:
+        results = build_tuner(settings, sweep, storage, concurrency).fit()
+        outcomes = trial_outcomes(results, settings.metric, settings.steps, cells)
+        settle_trial_runs(parent, outcomes)
+        best = best_trial(outcomes, settings.mode)
+        document = None
+        if best is not None:
+            document = best_params_document(name, best, settings, base, model_section)
+        output = Path(settings.output)
+        write_outputs(output, settings, outcomes, document)
+        log_sweep_summary(parent, outcomes, best, settings.metric, output)
+    except BaseException:
+        parent.end("FAILED")
+        raise
+    parent.end("FINISHED")
+    return {
+        "sweep": name,
+        "mlflow_parent_run_id": parent.run_id,
+        "trials": {o.trial_id: o.outcome for o in outcomes},
+        "best": None if best is None else {"trial_id": best.trial_id, settings.metric: best.value},
+        "output": str(output),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Ray Tune sweep over UNIT (DVC stage `tune`).")
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a params value, e.g. --set tune.steps=50 (repeatable)")  # fmt: skip
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        summary = run_sweep(apply_overrides(load_params(args.params), args.set))
+    except (ValueError, RuntimeError) as err:  # ConfigError, DataError, TrackingError
+        log.error("%s", err)
+        return 2
+    print(json.dumps(summary, indent=1))
+    return 0 if summary["best"] is not None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

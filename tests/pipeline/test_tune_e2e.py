@@ -1,0 +1,98 @@
+"""A real sweep on tiny data: Ray Tune over Ray Train trials, nested MLflow runs, faults.
+
+One sweep serves every assertion (each trial costs a TorchTrainer start, ~17 s here): four
+good trials plus two whose `n_shared` exceeds the tiny model's blocks and so crash inside the
+trial; then the same sweep again, which must restore rather than retrain.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from mlflow.tracking import MlflowClient
+
+from pipeline import tune
+from pipeline.tune_trial import OUTCOME_TAG, PARENT_RUN_TAG, TRIAL_TAG
+from tests.pipeline.train_fixtures import tiny_training_params
+
+pytestmark = pytest.mark.e2e
+
+
+def _sweep_params(root: Path) -> dict:
+    params = tiny_training_params(root, steps=6, workers=1, checkpoint={"every": 2})
+    params["tune"].update(
+        name="tiny-sweep",
+        space={
+            # n_shared 3 > the tiny model's 2 residual blocks: those trials raise ConfigError
+            "unit.model.n_shared": {"grid": [3, 0, 1]},
+            "unit.model.dis_layers": {"grid": [3, 4]},
+        },
+        num_samples=1,
+        steps=6,
+        asha={"enabled": True, "grace_period": 2, "reduction_factor": 2},
+        trial={"num_workers": 1, "cpus_per_worker": 1},
+        max_concurrent_trials=2,
+        storage_path=str(root / "tune_results"),
+        output=str(root / "tune_out"),
+    )
+    path = root / "params.yaml"
+    path.write_text(yaml.safe_dump(params))
+    return params
+
+
+def _runs(params: dict) -> list:
+    client = MlflowClient(params["tracking"]["tracking_uri"])
+    experiment = client.get_experiment_by_name(params["tracking"]["experiment"])
+    return client.search_runs([experiment.experiment_id], max_results=1000)
+
+
+def _outcomes(root: Path) -> dict[str, str]:
+    trials = json.loads((root / "tune_out" / "trials.json").read_text())
+    return {row["trial_id"]: row["outcome"] for row in trials}
+
+
+def test_sweep_nests_trials_survives_crashes_and_restores(ray_local, tmp_path):
+    params = _sweep_params(tmp_path)
+    assert tune.main(["--params", str(tmp_path / "params.yaml")]) == 0
+    outcomes = _outcomes(tmp_path)
+    assert len(outcomes) == 6
+    assert sorted(outcomes.values()).count("failed") == 2
+    assert set(outcomes.values()) <= {"completed", "stopped_early", "failed"}
+    assert "completed" in outcomes.values()
+
+    runs = _runs(params)
+    parents = [r for r in runs if PARENT_RUN_TAG not in r.data.tags]
+    assert len(parents) == 1
+    parent = parents[0]
+    assert parent.info.status == "FINISHED"
+    trials = [r for r in runs if r.data.tags.get(PARENT_RUN_TAG) == parent.info.run_id]
+    assert sorted(r.data.tags[TRIAL_TAG] for r in trials) == sorted(outcomes)
+    for run in trials:
+        outcome = outcomes[run.data.tags[TRIAL_TAG]]
+        assert run.data.tags[OUTCOME_TAG] == outcome
+        expected = {"completed": "FINISHED", "failed": "FAILED", "stopped_early": "KILLED"}
+        assert run.info.status == expected[outcome]
+        if outcome != "failed":
+            assert "val_pixel_accuracy" in run.data.metrics
+            assert run.data.params["unit.model.n_shared"] in ("0", "1")
+
+    best = yaml.safe_load((tmp_path / "tune_out" / "best_params.yaml").read_text())
+    assert best["sweep"] == parent.info.run_name
+    assert best["overrides"]["unit.model.n_shared"] in (0, 1)
+    assert best["overrides"]["unit.model.dis_layers"] in (3, 4)
+    assert best["unit"]["model"]["n_shared"] == best["overrides"]["unit.model.n_shared"]
+    assert outcomes[best["trial_id"]] == "completed"
+    assert parent.data.tags["unit.tune_best_trial"] == best["trial_id"]
+    assert parent.data.metrics["trials_failed"] == 2
+
+    # The same sweep again: Tune restores the finished experiment; nothing is retrained.
+    assert tune.main(["--params", str(tmp_path / "params.yaml")]) == 0
+    assert _outcomes(tmp_path) == outcomes
+    after = _runs(params)
+    assert sorted(r.info.run_id for r in after) == sorted(r.info.run_id for r in runs)
+    for run in after:  # no trial was retrained: metric histories are unchanged
+        before = next(r for r in runs if r.info.run_id == run.info.run_id)
+        assert run.data.metrics == before.data.metrics
