@@ -41,8 +41,9 @@ fi
 # extra memory); one worker is plenty for a team server and starts in seconds.
 export MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false
 export MLFLOW_DISABLE_TELEMETRY=true
-if [[ -n "${AWS_ENDPOINT_URL:-}" ]]; then
-    export MLFLOW_S3_ENDPOINT_URL="${MLFLOW_S3_ENDPOINT_URL:-$AWS_ENDPOINT_URL}"
+s3_endpoint="${AWS_ENDPOINT_URL_S3:-${AWS_ENDPOINT_URL:-}}"  # the same order as pipeline/storage.py
+if [[ -n "$s3_endpoint" ]]; then
+    export MLFLOW_S3_ENDPOINT_URL="${MLFLOW_S3_ENDPOINT_URL:-$s3_endpoint}"
 fi
 
 args=(server --host "$host" --port "$port" --workers 1
