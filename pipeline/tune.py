@@ -145,6 +145,16 @@ def build_tuner(settings: TuneSettings, sweep: SweepContext, storage: str, concu
     )
 
 
+def trial_identities(results: Any) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Trial path -> (trial id, config), read back from the experiment's saved state."""
+    from ray import tune
+
+    analysis = tune.ExperimentAnalysis(
+        results.experiment_path, storage_filesystem=results.filesystem
+    )
+    return {str(t.path): (t.trial_id, dict(t.config or {})) for t in analysis.trials}
+
+
 def run_sweep(params: dict[str, Any]) -> dict[str, Any]:
     """Check, run (or restore) the sweep, settle MLflow and write the outputs; a summary."""
     settings = TuneSettings.from_dict(params.get("tune"))
@@ -170,7 +180,9 @@ def run_sweep(params: dict[str, Any]) -> dict[str, Any]:
     sweep = SweepContext(name, parent.run_id, settings.section, base, cells)
     try:
         results = build_tuner(settings, sweep, storage, concurrency).fit()
-        outcomes = trial_outcomes(results, settings.metric, settings.steps, cells)
+        outcomes = trial_outcomes(
+            results, trial_identities(results), settings.metric, settings.steps, cells
+        )
         settle_trial_runs(parent, outcomes)
         best = best_trial(outcomes, settings.mode)
         document = None

@@ -39,12 +39,23 @@ class TrialOutcome:
 
 
 def trial_outcomes(
-    results: Any, metric: str, steps: int, cells: dict[str, dict[str, Any]]
+    results: Any,
+    identities: dict[str, tuple[str, dict[str, Any]]],
+    metric: str,
+    steps: int,
+    cells: dict[str, dict[str, Any]],
 ) -> list[TrialOutcome]:
-    """One outcome per trial of a `ray.tune.ResultGrid`, sorted by trial id."""
+    """One outcome per trial of a `ray.tune.ResultGrid`, sorted by trial id.
+
+    identities: trial path -> (trial id, config), from Tune's experiment state — a trial that
+    failed before its first report has neither in its Result (after a restore, not even config).
+    """
     outcomes = []
     for result in results:
         metrics = result.metrics or {}
+        trial_id, config = identities.get(str(result.path), ("", None))
+        trial_id = trial_id or str(metrics.get("trial_id") or os.path.basename(str(result.path)))
+        config = config or result.config or {}
         step = int(metrics.get("step", 0) or 0)
         value = metrics.get(metric)
         value = float(value) if isinstance(value, int | float) and math.isfinite(value) else None
@@ -56,9 +67,9 @@ def trial_outcomes(
             outcome = "stopped_early"
         outcomes.append(
             TrialOutcome(
-                trial_id=str(metrics.get("trial_id") or os.path.basename(str(result.path))),
-                cell=str(result.config.get(CELL_KEY, "")),
-                overrides=trial_overrides(result.config, cells),
+                trial_id=trial_id,
+                cell=str(config.get(CELL_KEY, "")),
+                overrides=trial_overrides(config, cells),
                 outcome=outcome,
                 step=step,
                 value=value,
