@@ -33,6 +33,7 @@ from unit_core.da_discriminator import DaDiscriminatorPair
 from unit_core.da_inputs import check_labels
 from unit_core.da_losses import feature_matching_loss, source_classification_loss
 from unit_core.da_translator import DaTranslator, DaTranslatorOutputs
+from unit_core.gan_state import gan_trainer_state, restore_gan_trainer_state
 from unit_core.inputs import check_batch
 from unit_core.losses import (
     discriminator_loss,
@@ -40,8 +41,6 @@ from unit_core.losses import (
     kl_divergence,
     l1_reconstruction,
 )
-
-STATE_FORMAT = 1
 
 
 def adam(params: list[nn.Parameter], opt: OptimizerConfig) -> torch.optim.Adam:
@@ -221,43 +220,8 @@ class DaTrainer:
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue bit-for-bit; loadable with torch.load(weights_only=True)."""
-        return {
-            "format": STATE_FORMAT,
-            "config": self.cfg.to_dict(),
-            "step": self.step,
-            "translator": self.translator.state_dict(),
-            "discriminators": self.discriminators.state_dict(),
-            "gen_optimizer": self.gen_optimizer.state_dict(),
-            "dis_optimizer": self.dis_optimizer.state_dict(),
-            "noise_rng": self.noise.get_state(),
-            "torch_rng": torch.get_rng_state(),
-        }
+        return gan_trainer_state(self)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a `state_dict()`; model config and source domain must match this trainer's."""
-        if state.get("format") != STATE_FORMAT:
-            raise ValueError(
-                f"DA trainer state format {state.get('format')!r}, expected {STATE_FORMAT}"
-            )
-        mine = self.cfg.to_dict()
-        for key in ("model", "source_domain"):
-            if _plain(state["config"][key]) != _plain(mine[key]):
-                raise ValueError(
-                    f"checkpoint {key} {state['config'][key]} does not match {mine[key]}"
-                )
-        self.translator.load_state_dict(state["translator"])
-        self.discriminators.load_state_dict(state["discriminators"])
-        self.gen_optimizer.load_state_dict(state["gen_optimizer"])
-        self.dis_optimizer.load_state_dict(state["dis_optimizer"])
-        self.noise.set_state(state["noise_rng"])
-        torch.set_rng_state(state["torch_rng"])
-        self.step = int(state["step"])
-
-
-def _plain(value: Any) -> Any:
-    """Tuples and lists compare equal (a config may have passed through YAML or JSON)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
+        """Restore a `state_dict()`; the config keys ("model", "source_domain") must match this trainer's."""
+        restore_gan_trainer_state(self, state, must_match=("model", "source_domain"))

@@ -21,6 +21,7 @@ from torch import Tensor, nn
 
 from unit_core.config import UnitConfig
 from unit_core.discriminator import DiscriminatorPair
+from unit_core.gan_state import gan_trainer_state, restore_gan_trainer_state
 from unit_core.inputs import check_batch
 from unit_core.losses import (
     discriminator_loss,
@@ -29,8 +30,6 @@ from unit_core.losses import (
     l1_reconstruction,
 )
 from unit_core.translator import UnitTranslator
-
-STATE_FORMAT = 1
 
 
 def _adam(params: list[nn.Parameter], cfg: UnitConfig) -> torch.optim.Adam:
@@ -150,32 +149,8 @@ class UnitTrainer:
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue bit-for-bit; loadable with torch.load(weights_only=True)."""
-        return {
-            "format": STATE_FORMAT,
-            "config": self.cfg.to_dict(),
-            "step": self.step,
-            "translator": self.translator.state_dict(),
-            "discriminators": self.discriminators.state_dict(),
-            "gen_optimizer": self.gen_optimizer.state_dict(),
-            "dis_optimizer": self.dis_optimizer.state_dict(),
-            "noise_rng": self.noise.get_state(),
-            "torch_rng": torch.get_rng_state(),
-        }
+        return gan_trainer_state(self)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a `state_dict()`; the model config must match this trainer's."""
-        if state.get("format") != STATE_FORMAT:
-            raise ValueError(
-                f"trainer state format {state.get('format')!r}, expected {STATE_FORMAT}"
-            )
-        if state["config"]["model"] != self.cfg.to_dict()["model"]:
-            raise ValueError(
-                f"checkpoint model config {state['config']['model']} does not match {self.cfg.to_dict()['model']}"
-            )
-        self.translator.load_state_dict(state["translator"])
-        self.discriminators.load_state_dict(state["discriminators"])
-        self.gen_optimizer.load_state_dict(state["gen_optimizer"])
-        self.dis_optimizer.load_state_dict(state["dis_optimizer"])
-        self.noise.set_state(state["noise_rng"])
-        torch.set_rng_state(state["torch_rng"])
-        self.step = int(state["step"])
+        """Restore a `state_dict()`; the config keys ("model",) must match this trainer's."""
+        restore_gan_trainer_state(self, state, must_match=("model",))

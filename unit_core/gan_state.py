@@ -1,0 +1,62 @@
+"""Checkpoint state shared by the GAN trainers (`UnitTrainer`, `DaTrainer`).
+
+Both own a translator and a discriminator module, an Adam per side, a latent-noise generator
+and a step count; their state is the same plain dict of tensors and numbers, loadable with
+`torch.load(weights_only=True)` and enough to continue bit-for-bit (torch's global RNG is
+included for dropout).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+STATE_FORMAT = 1
+
+
+def gan_trainer_state(trainer: Any) -> dict[str, Any]:
+    """The state dict of a trainer with translator/discriminators/optimisers/noise/step/cfg."""
+    return {
+        "format": STATE_FORMAT,
+        "config": trainer.cfg.to_dict(),
+        "step": trainer.step,
+        "translator": trainer.translator.state_dict(),
+        "discriminators": trainer.discriminators.state_dict(),
+        "gen_optimizer": trainer.gen_optimizer.state_dict(),
+        "dis_optimizer": trainer.dis_optimizer.state_dict(),
+        "noise_rng": trainer.noise.get_state(),
+        "torch_rng": torch.get_rng_state(),
+    }
+
+
+def restore_gan_trainer_state(
+    trainer: Any, state: dict[str, Any], must_match: tuple[str, ...]
+) -> None:
+    """Load `gan_trainer_state` output; ValueError when a `must_match` config key differs."""
+    if state.get("format") != STATE_FORMAT:
+        raise ValueError(
+            f"{type(trainer).__name__} state format {state.get('format')!r}, expected {STATE_FORMAT}"
+        )
+    mine = trainer.cfg.to_dict()
+    for key in must_match:
+        if _plain(state["config"][key]) != _plain(mine[key]):
+            raise ValueError(
+                f"checkpoint {key} config {state['config'][key]} does not match {mine[key]}"
+            )
+    trainer.translator.load_state_dict(state["translator"])
+    trainer.discriminators.load_state_dict(state["discriminators"])
+    trainer.gen_optimizer.load_state_dict(state["gen_optimizer"])
+    trainer.dis_optimizer.load_state_dict(state["dis_optimizer"])
+    trainer.noise.set_state(state["noise_rng"])
+    torch.set_rng_state(state["torch_rng"])
+    trainer.step = int(state["step"])
+
+
+def _plain(value: Any) -> Any:
+    """Tuples and lists compare equal (a config may have passed through YAML or JSON)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
