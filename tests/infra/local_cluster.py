@@ -7,12 +7,11 @@ implementation of "stop only what we started" that the scripts and the tests sha
 
 from __future__ import annotations
 
-import os
-import random
-import socket
 import subprocess
 import uuid
 from pathlib import Path
+
+from tests.fixtures.processes import pids_with_env
 
 REPO = Path(__file__).resolve().parents[2]
 UP_SH = REPO / "infra" / "local" / "up.sh"
@@ -29,34 +28,10 @@ def new_cluster_id(state_dir: Path) -> str:
 
 def marked_pids(cluster_id: str) -> list[int]:
     """Live processes whose environment holds this cluster id."""
-    needle = f"{MARKER}={cluster_id}".encode()
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                if needle in (entry / "environ").read_bytes().split(b"\0"):
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
+    return pids_with_env(MARKER, cluster_id)
 
 
 def run_down(state_dir: Path, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["bash", str(DOWN_SH), str(state_dir)], capture_output=True, text=True, timeout=timeout
     )
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports in 20000-32000 (outside the ephemeral range Ray's own components draw from)."""
-    picked: list[int] = []
-    while len(picked) < count:
-        port = random.randint(20000, 32000)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        if port not in picked:
-            picked.append(port)
-    return picked

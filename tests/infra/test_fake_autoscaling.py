@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.fixtures.processes import free_ports
 from tests.infra.local_cluster import (
     MARKER,
     REPO,
-    free_ports,
     marked_pids,
     new_cluster_id,
     run_down,
