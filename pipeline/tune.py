@@ -13,7 +13,8 @@ The dashboard stays on: without it a finished trial's placement group is never f
 
 The Tune experiment is named `tune.name` plus a hash of the sweep's inputs. Rerunning the same
 params restores it (`Tuner.restore`): finished and failed trials are kept, interrupted ones
-resume from their Train checkpoint; changed params start a new sweep.
+resume from their Train checkpoint; changed params start a new sweep. Ctrl+C (SIGINT) makes
+Tune save its state: the command then exits with 3 and the same command resumes.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pipeline.train import PreparedRun, resolve_location
 from pipeline.tune_config import TuneSettings, needed_cpus
 from pipeline.tune_outcomes import best_trial, trial_outcomes
 from pipeline.tune_outputs import best_params_document, write_outputs
-from pipeline.tune_space import param_space, trial_cells
+from pipeline.tune_space import param_space, trial_cells, trial_count
 from pipeline.tune_tracking import (
     log_sweep_summary,
     settle_trial_runs,
@@ -46,6 +47,7 @@ from unit_core.typed_config import ConfigError
 log = logging.getLogger("pipeline.tune")
 
 TRIAL_SLOT = "trial_slot"
+EXIT_INTERRUPTED = 3  # Ctrl+C: state saved, the same command resumes
 
 
 def trial_base_params(params: dict[str, Any], settings: TuneSettings) -> dict[str, Any]:
@@ -145,13 +147,27 @@ def build_tuner(settings: TuneSettings, sweep: SweepContext, storage: str, concu
     )
 
 
-def trial_identities(results: Any) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Trial path -> (trial id, config), read back from the experiment's saved state."""
+class SweepInterrupted(RuntimeError):
+    """Tune stopped on SIGINT with trials unfinished; rerunning the same params resumes."""
+
+
+def trial_identities(results: Any, expected: int) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Trial path -> (trial id, config), read back from the experiment's saved state.
+
+    Raises SweepInterrupted when a trial has not ended or not all `expected` trials exist:
+    Tune returns normally on Ctrl+C (and creates trials lazily under a concurrency limit).
+    """
     from ray import tune
 
     analysis = tune.ExperimentAnalysis(
         results.experiment_path, storage_filesystem=results.filesystem
     )
+    unfinished = [t.trial_id for t in analysis.trials if t.status not in ("TERMINATED", "ERROR")]
+    if unfinished or len(analysis.trials) < expected:
+        raise SweepInterrupted(
+            f"sweep interrupted: {len(analysis.trials)} of {expected} trials made, "
+            f"{unfinished} unfinished; rerun with the same params to resume it"
+        )
     return {str(t.path): (t.trial_id, dict(t.config or {})) for t in analysis.trials}
 
 
@@ -181,7 +197,11 @@ def run_sweep(params: dict[str, Any]) -> dict[str, Any]:
     try:
         results = build_tuner(settings, sweep, storage, concurrency).fit()
         outcomes = trial_outcomes(
-            results, trial_identities(results), settings.metric, settings.steps, cells
+            results,
+            trial_identities(results, trial_count(settings, cells)),
+            settings.metric,
+            settings.steps,
+            cells,
         )
         settle_trial_runs(parent, outcomes)
         best = best_trial(outcomes, settings.mode)
@@ -191,6 +211,9 @@ def run_sweep(params: dict[str, Any]) -> dict[str, Any]:
         output = Path(settings.output)
         write_outputs(output, settings, outcomes, document)
         log_sweep_summary(parent, outcomes, best, settings.metric, output)
+    except SweepInterrupted:
+        parent.end("KILLED")  # continued (RUNNING again) when the sweep is restored
+        raise
     except BaseException:
         parent.end("FAILED")
         raise
@@ -213,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         summary = run_sweep(apply_overrides(load_params(args.params), args.set))
+    except SweepInterrupted as err:
+        log.warning("%s", err)
+        return EXIT_INTERRUPTED
     except (ValueError, RuntimeError) as err:  # ConfigError, DataError, TrackingError
         log.error("%s", err)
         return 2

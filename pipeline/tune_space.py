@@ -8,6 +8,7 @@ the ablation is a list of cells, not a product of keys (the loss variants run at
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 from pipeline.tune_config import TuneSettings
@@ -61,6 +62,16 @@ def param_space(settings: TuneSettings, cells: dict[str, dict[str, Any]]) -> dic
         else:
             space[key] = tune.loguniform(*dim.loguniform)
     return space
+
+
+def trial_count(settings: TuneSettings, cells: dict[str, dict[str, Any]]) -> int:
+    """How many trials the sweep makes: num_samples x the grid (random keys do not multiply)."""
+    grid = (
+        len(cells)
+        if cells
+        else math.prod(len(d.grid) for d in settings.dimensions().values() if d.grid is not None)
+    )
+    return settings.num_samples * grid
 
 
 def trial_overrides(config: dict[str, Any], cells: dict[str, dict[str, Any]]) -> dict[str, Any]:

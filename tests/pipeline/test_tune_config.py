@@ -12,7 +12,13 @@ from PIL import Image
 from pipeline.ablation_report import ablation_rows, draw_ablation
 from pipeline.tune_config import TuneSettings, needed_cpus
 from pipeline.tune_outcomes import best_trial, trial_outcomes
-from pipeline.tune_space import ablation_cells, param_space, trial_overrides, with_overrides
+from pipeline.tune_space import (
+    ablation_cells,
+    param_space,
+    trial_count,
+    trial_overrides,
+    with_overrides,
+)
 from unit_core.typed_config import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -101,6 +107,12 @@ def test_ablation_preset_is_the_papers_grid_plus_loss_variants():
     assert cells["no_kl"]["unit.loss.kl"] == 0.0 and cells["no_kl"]["unit.model.n_shared"] == 1
     assert param_space(settings, cells) == {"cell": {"grid_search": list(cells)}}
     assert trial_overrides({"cell": "no_kl"}, cells) == cells["no_kl"]
+    assert trial_count(settings, cells) == 22 * settings.num_samples
+
+
+def test_trial_count_is_samples_times_grid():
+    settings = _settings(num_samples=3)  # project space: grid n_shared [0, 1], the rest random
+    assert trial_count(settings, {}) == 3 * 2
 
 
 def test_overrides_change_a_copy_only():

@@ -1,13 +1,20 @@
 """A real sweep on tiny data: Ray Tune over Ray Train trials, nested MLflow runs, faults.
 
-One sweep serves every assertion (each trial costs a TorchTrainer start, ~17 s here): four
+One sweep serves every assertion (each trial costs a TorchTrainer start, 17-45 s here): four
 good trials plus two whose `n_shared` exceeds the tiny model's blocks and so crash inside the
-trial; then the same sweep again, which must restore rather than retrain.
+trial. It starts as `python -m pipeline.tune` in a subprocess (its own Ray) that gets Ctrl+C
+once a trial has completed; the same command in-process (the session Ray) must then resume it
+without retraining the completed trial; a third run restores the finished sweep as it is.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +23,7 @@ from mlflow.tracking import MlflowClient
 
 from pipeline import tune
 from pipeline.tune_trial import OUTCOME_TAG, PARENT_RUN_TAG, TRIAL_TAG
-from tests.pipeline.train_fixtures import tiny_training_params
+from tests.pipeline.train_fixtures import REPO, tiny_training_params
 
 pytestmark = pytest.mark.e2e
 
@@ -54,10 +61,50 @@ def _outcomes(root: Path) -> dict[str, str]:
     return {row["trial_id"]: row["outcome"] for row in trials}
 
 
-def test_sweep_nests_trials_survives_crashes_and_restores(ray_local, tmp_path):
+def _completed_trial_runs(params: dict) -> list:
+    try:
+        return [r for r in _runs(params) if r.data.tags.get(OUTCOME_TAG) == "completed"]
+    except Exception:  # the database or experiment does not exist yet
+        return []
+
+
+def _interrupt_after_first_completed_trial(params: dict, params_file: Path) -> list:
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    sweep = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.tune", "--params", str(params_file)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while not _completed_trial_runs(params) and sweep.poll() is None:
+            assert time.monotonic() < deadline, "no trial completed in time"
+            time.sleep(1)
+        sweep.send_signal(signal.SIGINT)  # Ctrl+C: Tune saves its state and returns
+        assert sweep.wait(timeout=120) == tune.EXIT_INTERRUPTED
+    finally:
+        if sweep.poll() is None:
+            sweep.kill()
+    return _completed_trial_runs(params)
+
+
+def _history(params: dict, run_id: str) -> list[int]:
+    client = MlflowClient(params["tracking"]["tracking_uri"])
+    return [m.step for m in client.get_metric_history(run_id, "recon")]
+
+
+def test_sweep_nests_trials_survives_crashes_and_resumes(ray_local, tmp_path):
     params = _sweep_params(tmp_path)
-    assert tune.main(["--params", str(tmp_path / "params.yaml")]) == 0
+    params_file = tmp_path / "params.yaml"
+    done_before = _interrupt_after_first_completed_trial(params, params_file)
+    assert done_before
+    assert tune.main(["--params", str(params_file)]) == 0
     outcomes = _outcomes(tmp_path)
+    for run in done_before:  # kept as it was, not trained again
+        assert outcomes[run.data.tags[TRIAL_TAG]] == "completed"
+        assert _history(params, run.info.run_id) == [2, 4, 6]
     assert len(outcomes) == 6
     assert sorted(outcomes.values()).count("failed") == 2
     assert set(outcomes.values()) <= {"completed", "stopped_early", "failed"}
@@ -65,7 +112,7 @@ def test_sweep_nests_trials_survives_crashes_and_restores(ray_local, tmp_path):
 
     runs = _runs(params)
     parents = [r for r in runs if PARENT_RUN_TAG not in r.data.tags]
-    assert len(parents) == 1
+    assert len(parents) == 1  # the resumed sweep continued its parent run
     parent = parents[0]
     assert parent.info.status == "FINISHED"
     trials = [r for r in runs if r.data.tags.get(PARENT_RUN_TAG) == parent.info.run_id]
@@ -89,7 +136,7 @@ def test_sweep_nests_trials_survives_crashes_and_restores(ray_local, tmp_path):
     assert parent.data.metrics["trials_failed"] == 2
 
     # The same sweep again: Tune restores the finished experiment; nothing is retrained.
-    assert tune.main(["--params", str(tmp_path / "params.yaml")]) == 0
+    assert tune.main(["--params", str(params_file)]) == 0
     assert _outcomes(tmp_path) == outcomes
     after = _runs(params)
     assert sorted(r.info.run_id for r in after) == sorted(r.info.run_id for r in runs)
