@@ -42,7 +42,11 @@ def draw_ablation(
     rows: list[dict[str, Any]], ablation: AblationSettings, metric: str, path: Path
 ) -> None:
     """Heat map of `metric` over n_shared (rows) x dis_layers (columns), variants below."""
-    full = {(r["n_shared"], r["dis_layers"]): r for r in rows if r["variant"] == "full"}
+    full: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for r in rows:  # with num_samples > 1 a cell repeats: show its first scored run
+        key = (r["n_shared"], r["dis_layers"])
+        if r["variant"] == "full" and (key not in full or full[key][metric] is None):
+            full[key] = r
     variants = [r for r in rows if r["variant"] != "full"]
     values = [r[metric] for r in rows if r[metric] is not None]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
