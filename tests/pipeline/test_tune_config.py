@@ -92,7 +92,8 @@ def test_param_space_maps_kinds_to_tune_domains():
     assert space["unit.model.n_shared"] == {"grid_search": [0, 1]}
     assert isinstance(space["unit.model.dis_layers"], Categorical)
     assert isinstance(space["unit.optimizer.lr"], Float)
-    assert space["unit.optimizer.lr"].lower == pytest.approx(5e-5)
+    low = _params()["tune"]["space"]["unit.optimizer.lr"]["loguniform"][0]
+    assert space["unit.optimizer.lr"].lower == pytest.approx(float(low))
 
 
 def test_ablation_preset_is_the_papers_grid_plus_loss_variants():
