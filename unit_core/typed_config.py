@@ -24,6 +24,9 @@ class ConfigError(ValueError):
         self.key = key
         self.problem = problem
 
+    def __reduce__(self):  # Ray/Tune pickle and copy exceptions: rebuild from both arguments
+        return (type(self), (self.key, self.problem))
+
 
 def require(condition: bool, key: str, problem: str) -> None:
     """Raise `ConfigError(key, problem)` unless `condition` holds (for `validate()` methods)."""

@@ -17,3 +17,6 @@ class DataError(ValueError):
         super().__init__(f"{where}: {problem}")
         self.where = where
         self.problem = problem
+
+    def __reduce__(self):  # Ray/Tune pickle and copy exceptions: rebuild from both arguments
+        return (type(self), (self.where, self.problem))

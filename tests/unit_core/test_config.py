@@ -51,3 +51,12 @@ def test_bad_values_name_the_key(data, key):
 def test_prefix_names_the_params_yaml_section():
     with pytest.raises(ConfigError, match="'unit.model.n_shared'"):
         UnitConfig.from_dict({"model": {"n_shared": 9}}, prefix="unit.")
+
+
+def test_config_error_survives_pickling_and_copy():
+    import copy
+    import pickle
+
+    err = ConfigError("unit.model.n_shared", "must be in 0..4")
+    for clone in (pickle.loads(pickle.dumps(err)), copy.deepcopy(err)):
+        assert (clone.key, clone.problem, str(clone)) == (err.key, err.problem, str(err))
