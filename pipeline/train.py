@@ -29,6 +29,7 @@ from pipeline.storage import check_reachable
 from pipeline.tasks import TASKS
 from pipeline.tracking import TrackingConfig, TrainingRun, check_tracking_reachable, training_tags
 from pipeline.tracking.run_tags import RAY_RUN_NAME_TAG
+from pipeline.tracking.training_run import find_run_id
 from pipeline.train_config import TrainConfig
 from pipeline.train_outputs import export_outputs
 from unit_core.typed_config import ConfigError
@@ -124,22 +125,13 @@ def start_or_resume_mlflow_run(
 
     extra_tags: e.g. `mlflow.parentRunId` when the run is a trial of a `pipeline tune` sweep.
     """
-    from mlflow.tracking import MlflowClient
-
-    client = MlflowClient(prepared.tracking_uri)
-    experiment = client.get_experiment_by_name(prepared.tracking.experiment)
-    existing = []
-    if experiment is not None:
-        existing = client.search_runs(
-            [experiment.experiment_id],
-            filter_string=f"tags.`{RAY_RUN_NAME_TAG}` = '{prepared.run_name}'",
-            max_results=1,
-        )
+    run_id = find_run_id(
+        prepared.tracking_uri, prepared.tracking.experiment, {RAY_RUN_NAME_TAG: prepared.run_name}
+    )
     tags = training_tags(
         prepared.manifest_sha, prepared.storage_path, ray_run_name=prepared.run_name
     )
     tags.update(extra_tags or {})
-    run_id = existing[0].info.run_id if existing else None
     return TrainingRun.start(
         prepared.tracking,
         prepared.run_name,

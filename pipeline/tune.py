@@ -55,8 +55,9 @@ def trial_base_params(params: dict[str, Any], settings: TuneSettings) -> dict[st
     base = copy.deepcopy(params)
     section = base[settings.section]
     section["steps"] = settings.steps
+    trial = settings.trial
     section.setdefault("scaling", {}).update(
-        num_workers=settings.trial.num_workers, cpus_per_worker=settings.trial.cpus_per_worker
+        num_workers=trial.num_workers, cpus_per_worker=trial.cpus_per_worker, use_gpu=trial.use_gpu
     )
     return base
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pipeline.train_config import ScalingSettings
 from unit_core.typed_config import ConfigError, build, require
 
 
@@ -96,21 +97,11 @@ class AblationSettings:
 
 
 @dataclass(frozen=True)
-class TrialResources:
-    """Each trial is a Ray Train run with this many DDP workers of this many CPUs."""
+class TrialResources(ScalingSettings):
+    """Each trial is a Ray Train run with this many DDP workers of this many CPUs (the train
+    stage's own scaling settings, defaulting to one worker: DDP buys nothing at trial sizes)."""
 
     num_workers: int = 1
-    cpus_per_worker: float = 1.0
-
-    def validate(self, prefix: str = "") -> None:
-        require(
-            self.num_workers >= 1, prefix + "num_workers", f"must be >= 1, got {self.num_workers}"
-        )
-        require(
-            self.cpus_per_worker > 0,
-            prefix + "cpus_per_worker",
-            f"must be > 0, got {self.cpus_per_worker}",
-        )
 
     @property
     def cpus(self) -> float:

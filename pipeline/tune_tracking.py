@@ -11,9 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mlflow.tracking import MlflowClient
-
 from pipeline.tracking import TrackingConfig, TrainingRun
+from pipeline.tracking.training_run import find_run_id
 from pipeline.tune_outcomes import TrialOutcome
 from pipeline.tune_trial import OUTCOME_TAG, PARENT_RUN_TAG, SWEEP_TAG, TRIAL_TAG
 
@@ -26,21 +25,14 @@ def start_or_resume_parent_run(
     tracking: TrackingConfig, uri: str, sweep_name: str, params: dict[str, Any]
 ) -> TrainingRun:
     """The sweep's parent run; a restored sweep continues the one it started before."""
-    client = MlflowClient(uri)
-    experiment = client.get_experiment_by_name(tracking.experiment)
-    existing = []
-    if experiment is not None:
-        existing = client.search_runs(
-            [experiment.experiment_id],
-            filter_string=f"tags.`{SWEEP_TAG}` = '{sweep_name}' and tags.`{ROLE_TAG}` = 'sweep'",
-            max_results=1,
-        )
+    tags = {SWEEP_TAG: sweep_name, ROLE_TAG: "sweep"}
+    run_id = find_run_id(uri, tracking.experiment, tags)
     return TrainingRun.start(
         tracking,
         sweep_name,
         params=params,
-        tags={SWEEP_TAG: sweep_name, ROLE_TAG: "sweep"},
-        run_id=existing[0].info.run_id if existing else None,
+        tags=tags,
+        run_id=run_id,
         tracking_uri=uri,
     )
 

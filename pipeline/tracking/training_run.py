@@ -200,3 +200,18 @@ def _require_run(client: MlflowClient, run_id: str, uri: str) -> None:
         raise TrackingError(
             f"cannot continue MLflow run {run_id}: not found at {redact_uri(uri)} ({err.message})"
         ) from None
+
+
+def find_run_id(tracking_uri: str, experiment: str, tags: Mapping[str, str]) -> str | None:
+    """The id of a run in `experiment` carrying every tag in `tags`, or None.
+
+    How a resumed Ray run (or a restored sweep) finds the MLflow run it started before, so one
+    training stays one run however often it is restarted.
+    """
+    client = MlflowClient(tracking_uri)
+    found = client.get_experiment_by_name(experiment)
+    if found is None:
+        return None
+    query = " and ".join(f"tags.`{key}` = '{value}'" for key, value in tags.items())
+    runs = client.search_runs([found.experiment_id], filter_string=query, max_results=1)
+    return runs[0].info.run_id if runs else None
