@@ -17,28 +17,16 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from pipeline import storage
 from tests.fixtures.s3_server import CREDENTIALS, S3Server
+from tests.pipeline.dvc_scratch import scratch_project
 
 REPO = Path(__file__).resolve().parents[2]
 STAGE = "prepare@aerial_maps"
 OUTPUT = Path("data/shards/aerial_maps")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.s3]
-
-
-def _scratch_project(work: Path) -> None:
-    for name in ("pipeline", "unit_core"):
-        shutil.copytree(REPO / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(REPO / "dvc.yaml", work / "dvc.yaml")
-    params = yaml.safe_load((REPO / "params.yaml").read_text())
-    maps = params["prepare"]["datasets"]["aerial_maps"]
-    maps["image_size"] = 16
-    maps["pairs"]["splits"] = {"train": {"count": 4}, "test": {"count": 2}}
-    params["prepare"] = {"datasets": {"aerial_maps": maps}}  # later stages template from the rest
-    (work / "params.yaml").write_text(yaml.safe_dump(params))
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -51,7 +39,7 @@ def test_push_drop_cache_pull_then_repro_is_a_noop(s3_server: S3Server, s3_bucke
         pytest.skip("dvc is not installed in this environment")
     work = tmp_path / "project"
     work.mkdir()
-    _scratch_project(work)
+    scratch_project(work)
     env = {
         **os.environ,
         "DVC_NO_ANALYTICS": "1",

@@ -1,13 +1,13 @@
 """`dvc repro` of the prepare stages in a scratch copy of the project: second run is a no-op."""
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
+
+from tests.pipeline.dvc_scratch import scratch_project
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -19,17 +19,7 @@ def test_dvc_repro_prepare_twice_second_is_noop(tmp_path):
         pytest.skip("dvc is not installed in this environment")
     work = tmp_path / "project"
     work.mkdir()
-    for name in ("pipeline", "unit_core"):
-        shutil.copytree(REPO / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(REPO / "dvc.yaml", work / "dvc.yaml")
-    params = yaml.safe_load((REPO / "params.yaml").read_text())
-    maps = params["prepare"]["datasets"]["aerial_maps"]
-    maps["image_size"] = 16
-    maps["pairs"]["splits"] = {"train": {"count": 4}, "test": {"count": 2}}
-    # Only the cheap procedural dataset: the digits stage would only add time here.
-    # The other sections stay: dvc.yaml's later stages template from them.
-    params["prepare"] = {"datasets": {"aerial_maps": maps}}
-    (work / "params.yaml").write_text(yaml.safe_dump(params))
+    scratch_project(work)  # only the cheap procedural dataset
     env = {
         **os.environ,
         "DVC_NO_ANALYTICS": "1",
