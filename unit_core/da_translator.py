@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from unit_core.coupled_vae import CoupledVAE
 from unit_core.da_config import DaModelConfig
 
 
@@ -58,7 +59,7 @@ class DaTranslatorOutputs:
     cycle_b: Tensor | None = None  # G2(z ~ q1(z | b2a))
 
 
-class DaTranslator(nn.Module):
+class DaTranslator(CoupledVAE):
     """E1, E2, G1, G2 as one module so that one DDP wrapper covers all of them."""
 
     def __init__(self, cfg: DaModelConfig) -> None:
@@ -80,33 +81,10 @@ class DaTranslator(nn.Module):
         self.generator_back_a = _generator_back(c, cfg.channels_a)
         self.generator_back_b = _generator_back(c, cfg.channels_b)
 
-    def encode(self, x_a: Tensor, x_b: Tensor) -> tuple[Tensor, Tensor]:
-        """(mu_a, mu_b), each (B, L, 1, 1); the shared tail runs once on both domains."""
-        features = torch.cat([self.encoder_front_a(x_a), self.encoder_front_b(x_b)])
-        mu = self.shared_encoder_tail(features)
-        return mu[: len(x_a)], mu[len(x_a) :]
-
-    def sample(self, mu: Tensor, generator: torch.Generator | None) -> Tensor:
-        """z = mu + eps, eps ~ N(0, I) while training; z = mu when `generator` is None."""
-        if generator is None:
-            return mu
-        return mu + torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
-
     def decode_both(self, z: Tensor) -> tuple[Tensor, Tensor]:
         """(G1(z), G2(z)) for latents z (N, L, 1, 1): the shared head runs once."""
         hidden = self.shared_generator_head(z)
         return self.generator_back_a(hidden), self.generator_back_b(hidden)
-
-    @torch.no_grad()
-    def translate(self, x: Tensor, direction: str) -> Tensor:
-        """Inference translation with z = mu: 'a2b' maps (B, C_a, 32, 32) to domain B."""
-        if direction == "a2b":
-            front, back = self.encoder_front_a, self.generator_back_b
-        elif direction == "b2a":
-            front, back = self.encoder_front_b, self.generator_back_a
-        else:
-            raise ValueError(f"direction must be 'a2b' or 'b2a', got {direction!r}")
-        return back(self.shared_generator_head(self.shared_encoder_tail(front(x))))
 
     def forward(
         self,

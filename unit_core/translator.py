@@ -19,6 +19,7 @@ from torch import Tensor, nn
 
 from unit_core.blocks import conv_block, residual_stack, upsample_block
 from unit_core.config import ModelConfig
+from unit_core.coupled_vae import CoupledVAE
 
 
 def _encoder_front(in_ch: int, cfg: ModelConfig) -> nn.Sequential:
@@ -59,7 +60,7 @@ class TranslatorOutputs:
     cycle_b: Tensor | None = None  # G2(z ~ q1(z | b2a))
 
 
-class UnitTranslator(nn.Module):
+class UnitTranslator(CoupledVAE):
     """E1, E2, G1, G2 as one module so that one DDP wrapper covers all of them."""
 
     def __init__(self, cfg: ModelConfig) -> None:
@@ -72,35 +73,12 @@ class UnitTranslator(nn.Module):
         self.generator_back_a = _generator_back(cfg.channels_a, cfg)
         self.generator_back_b = _generator_back(cfg.channels_b, cfg)
 
-    def encode(self, x_a: Tensor, x_b: Tensor) -> tuple[Tensor, Tensor]:
-        """(mu_a, mu_b): the means of q1(z|x_a) and q2(z|x_b); the shared tail runs once."""
-        features = torch.cat([self.encoder_front_a(x_a), self.encoder_front_b(x_b)])
-        mu = self.shared_encoder_tail(features)
-        return mu[: len(x_a)], mu[len(x_a) :]
-
     def decode(self, z_for_a: Tensor, z_for_b: Tensor) -> tuple[Tensor, Tensor]:
         """(G1(z_for_a), G2(z_for_b)); the shared head runs once on both latents."""
         hidden = self.shared_generator_head(torch.cat([z_for_a, z_for_b]))
         return self.generator_back_a(hidden[: len(z_for_a)]), self.generator_back_b(
             hidden[len(z_for_a) :]
         )
-
-    def sample(self, mu: Tensor, generator: torch.Generator | None) -> Tensor:
-        """z = mu + eps, eps ~ N(0, I) while training; z = mu at inference (`generator` None)."""
-        if generator is None:
-            return mu
-        return mu + torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
-
-    @torch.no_grad()
-    def translate(self, x: Tensor, direction: str) -> Tensor:
-        """Inference translation with z = mu: 'a2b' maps domain-A images (B, C_a, S, S) to B."""
-        if direction == "a2b":
-            front, back = self.encoder_front_a, self.generator_back_b
-        elif direction == "b2a":
-            front, back = self.encoder_front_b, self.generator_back_a
-        else:
-            raise ValueError(f"direction must be 'a2b' or 'b2a', got {direction!r}")
-        return back(self.shared_generator_head(self.shared_encoder_tail(front(x))))
 
     def forward(
         self,

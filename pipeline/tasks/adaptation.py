@@ -16,6 +16,7 @@ from pipeline.data.errors import DataError
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import DomainBatch, load_split
 from pipeline.tasks.model_shape import with_data_shape
+from pipeline.tasks.trainer_task import TrainerTask
 from unit_core.da_baseline import SourceOnlyClassifier
 from unit_core.da_config import DaConfig
 from unit_core.da_inputs import check_labels
@@ -30,7 +31,7 @@ MODEL_FILE = "adaptation.pt"
 MODEL_FORMAT = 1
 
 
-class AdaptationTask:
+class AdaptationTask(TrainerTask):
     name = "adaptation"
     config_type = DaConfig
 
@@ -62,17 +63,6 @@ class AdaptationTask:
         self.cfg = cfg
         self.trainer = DaTrainer(cfg, device)
         self.baseline = SourceOnlyClassifier(cfg, device)
-
-    @property
-    def step(self) -> int:
-        return self.trainer.step
-
-    @property
-    def learning_rate(self) -> float:
-        return self.trainer.gen_optimizer.param_groups[0]["lr"]
-
-    def reseed_noise(self, seed: int) -> None:
-        self.trainer.noise.manual_seed(seed)
 
     def wrap(self, wrapper: Any) -> None:
         self.trainer.wrap(wrapper)

@@ -10,6 +10,7 @@ import torch
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import DomainBatch
 from pipeline.tasks.model_shape import with_data_shape
+from pipeline.tasks.trainer_task import TrainerTask
 from pipeline.tracking.translator_weights import save_translator_weights
 from pipeline.translation_eval import paired_split, pixel_accuracy_on_pairs
 from unit_core.config import UnitConfig
@@ -23,7 +24,7 @@ GRID_IMAGES = 4
 MODEL_FILE = "translator.pt"
 
 
-class TranslationTask:
+class TranslationTask(TrainerTask):
     name = "translation"
     config_type = UnitConfig
 
@@ -40,17 +41,6 @@ class TranslationTask:
     def __init__(self, cfg: UnitConfig, device: torch.device | str = "cpu") -> None:
         self.trainer = UnitTrainer(cfg, device)
         self._val_pairs: tuple[torch.Tensor, torch.Tensor] | None = None
-
-    @property
-    def step(self) -> int:
-        return self.trainer.step
-
-    @property
-    def learning_rate(self) -> float:
-        return self.trainer.gen_optimizer.param_groups[0]["lr"]
-
-    def reseed_noise(self, seed: int) -> None:
-        self.trainer.noise.manual_seed(seed)
 
     def wrap(self, wrapper: Any) -> None:
         self.trainer.wrap(wrapper)
