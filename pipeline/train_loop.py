@@ -43,6 +43,7 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
         with checkpoint.as_directory() as folder:
             state, progress = load_checkpoint(Path(folder))
         task.load_state_dict(state)
+        progress.setdefault("resumed_from", []).append(task.step)  # restarts, for train_run.json
         log.info("rank %d resumed at step %d", rank, task.step)
     # Ranks draw different latent noise; seeded from the step so a resume is reproducible.
     task.reseed_noise(config["seed"] * 1_000_003 + rank * 7919 + task.step)

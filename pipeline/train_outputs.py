@@ -68,6 +68,8 @@ def export_outputs(prepared: PreparedRun, result: Any, run: TrainingRun) -> dict
         "dataset": prepared.train.dataset,
         "task": prepared.train.task,
         "step": task.step,
+        # steps a worker group restarted from (worker failure or a resumed run), oldest first
+        "resumed_from_steps": progress.get("resumed_from", []),
         "num_workers": prepared.train.scaling.num_workers,
     }
 
