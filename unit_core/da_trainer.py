@@ -38,8 +38,7 @@ from unit_core.inputs import check_batch
 from unit_core.losses import (
     discriminator_loss,
     generator_adversarial_loss,
-    kl_divergence,
-    l1_reconstruction,
+    vae_and_cycle_terms,
 )
 
 
@@ -175,23 +174,7 @@ class DaTrainer:
                 generator_adversarial_loss([d["a"].real_fake], kind)
                 + generator_adversarial_loss([d["b"].real_fake], kind)
             )
-        if w.kl > 0:
-            terms["kl"] = w.kl * (kl_divergence(out.mu_a) + kl_divergence(out.mu_b))
-        if w.recon > 0:
-            terms["recon"] = w.recon * (
-                l1_reconstruction(out.recon_a, x_a) + l1_reconstruction(out.recon_b, x_b)
-            )
-        if w.cycle_kl > 0:
-            terms["cycle_kl"] = w.cycle_kl * (
-                kl_divergence(out.mu_a)
-                + kl_divergence(out.mu_a2b)
-                + kl_divergence(out.mu_b)
-                + kl_divergence(out.mu_b2a)
-            )
-        if w.cycle_recon > 0:
-            terms["cycle_recon"] = w.cycle_recon * (
-                l1_reconstruction(out.cycle_a, x_a) + l1_reconstruction(out.cycle_b, x_b)
-            )
+        terms.update(vae_and_cycle_terms(out, x_a, x_b, w))
         return terms
 
     def _frozen_discriminators(self, fake_a: Tensor, fake_b: Tensor) -> dict[str, Any]:

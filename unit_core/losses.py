@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -42,3 +44,32 @@ def generator_adversarial_loss(fake_logits: list[Tensor], kind: str) -> Tensor:
         else:
             total = total + F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
     return total
+
+
+def vae_and_cycle_terms(out: Any, x_a: Tensor, x_b: Tensor, weights: Any) -> dict[str, Tensor]:
+    """The weighted KL, L1 reconstruction and cycle terms; a term whose weight is 0 is absent.
+
+    `out` holds mu_a/mu_b, recon_a/recon_b and (with the cycle stream) mu_a2b/mu_b2a,
+    cycle_a/cycle_b; `weights` has kl, recon, cycle_kl, cycle_recon. Shared by the image and
+    the digit trainers, whose outputs use these names.
+    """
+    terms: dict[str, Tensor] = {}
+    if weights.kl > 0:
+        terms["kl"] = weights.kl * (kl_divergence(out.mu_a) + kl_divergence(out.mu_b))
+    if weights.recon > 0:
+        terms["recon"] = weights.recon * (
+            l1_reconstruction(out.recon_a, x_a) + l1_reconstruction(out.recon_b, x_b)
+        )
+    if weights.cycle_kl > 0:
+        # The paper's L_CC carries KL(q1(z|x1)) and KL(q2(z|x1->2)), both weighted λ3.
+        terms["cycle_kl"] = weights.cycle_kl * (
+            kl_divergence(out.mu_a)
+            + kl_divergence(out.mu_a2b)
+            + kl_divergence(out.mu_b)
+            + kl_divergence(out.mu_b2a)
+        )
+    if weights.cycle_recon > 0:
+        terms["cycle_recon"] = weights.cycle_recon * (
+            l1_reconstruction(out.cycle_a, x_a) + l1_reconstruction(out.cycle_b, x_b)
+        )
+    return terms

@@ -26,8 +26,7 @@ from unit_core.inputs import check_batch
 from unit_core.losses import (
     discriminator_loss,
     generator_adversarial_loss,
-    kl_divergence,
-    l1_reconstruction,
+    vae_and_cycle_terms,
 )
 from unit_core.translator import UnitTranslator
 
@@ -89,24 +88,7 @@ class UnitTrainer:
                 generator_adversarial_loss(fake_a, model.gan_loss)
                 + generator_adversarial_loss(fake_b, model.gan_loss)
             )
-        if w.kl > 0:
-            losses["kl"] = w.kl * (kl_divergence(out.mu_a) + kl_divergence(out.mu_b))
-        if w.recon > 0:
-            losses["recon"] = w.recon * (
-                l1_reconstruction(out.recon_a, x_a) + l1_reconstruction(out.recon_b, x_b)
-            )
-        if w.cycle_kl > 0:
-            # The paper's L_CC carries KL(q1(z|x1)) and KL(q2(z|x1->2)), both weighted λ3.
-            losses["cycle_kl"] = w.cycle_kl * (
-                kl_divergence(out.mu_a)
-                + kl_divergence(out.mu_a2b)
-                + kl_divergence(out.mu_b)
-                + kl_divergence(out.mu_b2a)
-            )
-        if w.cycle_recon > 0:
-            losses["cycle_recon"] = w.cycle_recon * (
-                l1_reconstruction(out.cycle_a, x_a) + l1_reconstruction(out.cycle_b, x_b)
-            )
+        losses.update(vae_and_cycle_terms(out, x_a, x_b, w))
         gen_terms = [v for k, v in losses.items() if k != "dis_adv"]
         if not gen_terms:
             raise ValueError("all generator loss weights are 0: nothing to train")

@@ -15,7 +15,6 @@ import torch
 from pipeline.data.errors import DataError
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import DomainBatch, load_split
-from pipeline.tasks.model_shape import with_data_shape
 from pipeline.tasks.trainer_task import TrainerTask
 from unit_core.da_baseline import SourceOnlyClassifier
 from unit_core.da_config import DaConfig
@@ -34,12 +33,6 @@ MODEL_FORMAT = 1
 class AdaptationTask(TrainerTask):
     name = "adaptation"
     config_type = DaConfig
-
-    @classmethod
-    def build_config(
-        cls, section: dict[str, Any] | None, image: dict[str, int], prefix: str
-    ) -> DaConfig:
-        return DaConfig.from_dict(with_data_shape(section, image, prefix), prefix=prefix)
 
     @classmethod
     def preflight(cls, cfg: DaConfig, manifest: Manifest) -> None:

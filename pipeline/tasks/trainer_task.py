@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.tasks.model_shape import with_data_shape
+
 
 class TrainerTask:
-    """Delegates step count, learning rate and latent-noise seeding to `self.trainer`."""
+    """Builds `config_type` from params; delegates step, learning rate and noise to `trainer`."""
 
+    config_type: Any  # UnitConfig, DaConfig: a typed config with `from_dict(data, prefix)`
     trainer: Any
+
+    @classmethod
+    def build_config(
+        cls, section: dict[str, Any] | None, image: dict[str, int], prefix: str
+    ) -> Any:
+        """The params section as `config_type`, image size and channels from the manifest."""
+        return cls.config_type.from_dict(with_data_shape(section, image, prefix), prefix=prefix)
 
     @property
     def step(self) -> int:

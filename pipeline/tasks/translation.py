@@ -9,7 +9,6 @@ import torch
 
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import DomainBatch
-from pipeline.tasks.model_shape import with_data_shape
 from pipeline.tasks.trainer_task import TrainerTask
 from pipeline.tracking.translator_weights import save_translator_weights
 from pipeline.translation_eval import paired_split, pixel_accuracy_on_pairs
@@ -27,12 +26,6 @@ MODEL_FILE = "translator.pt"
 class TranslationTask(TrainerTask):
     name = "translation"
     config_type = UnitConfig
-
-    @classmethod
-    def build_config(
-        cls, section: dict[str, Any] | None, image: dict[str, int], prefix: str
-    ) -> UnitConfig:
-        return UnitConfig.from_dict(with_data_shape(section, image, prefix), prefix=prefix)
 
     @classmethod
     def preflight(cls, cfg: UnitConfig, manifest: Manifest) -> None:
