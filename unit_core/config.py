@@ -17,6 +17,7 @@ from unit_core.typed_config import build, require, to_dict
 class ModelConfig:
     """Network shapes. One code path serves 32x32 digits and 256x256 photos."""
 
+    family: Literal["unit"] = "unit"  # model family; `munit` is unit_core/munit_config.py
     image_size: int = 64  # square H = W of the inputs, in pixels
     channels_a: int = 3  # image channels of domain A (1 grey, 3 RGB)
     channels_b: int = 3
@@ -29,6 +30,9 @@ class ModelConfig:
     dis_scales: int = 1  # multi-scale discriminators (1..3), each on a 2x smaller image
     dis_base_channels: int = 64
     gan_loss: Literal["log", "lsgan"] = "log"  # the paper's log-loss, or least squares
+    # z = mu + N(0, I) while training (the VAE); false: z = mu, plain autoencoders (with
+    # n_shared 0 and the KL / reconstruction weights at 0 this is the CycleGAN-like ablation).
+    latent_noise: bool = True
 
     def validate(self, prefix: str = "") -> None:
         require(self.image_size >= 8, prefix + "image_size", f"must be >= 8, got {self.image_size}")

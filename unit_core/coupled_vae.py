@@ -33,8 +33,14 @@ class CoupledVAE(nn.Module):
         return mu + torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
 
     @torch.no_grad()
-    def translate(self, x: Tensor, direction: str) -> Tensor:
-        """Inference translation with z = mu: 'a2b' maps domain-A images (B, C_a, S, S) to B."""
+    def translate(self, x: Tensor, direction: str, style: Tensor | None = None) -> Tensor:
+        """Inference translation with z = mu: 'a2b' maps domain-A images (B, C_a, S, S) to B.
+
+        `style` exists so every translator family answers the same call; UNIT's shared latent
+        holds the whole image, so a style is an error here, not silently ignored.
+        """
+        if style is not None:
+            raise ValueError("this is a UNIT model: it has no style code (use a MUNIT model)")
         if direction == "a2b":
             front, back = self.encoder_front_a, self.generator_back_b
         elif direction == "b2a":
@@ -42,3 +48,10 @@ class CoupledVAE(nn.Module):
         else:
             raise ValueError(f"direction must be 'a2b' or 'b2a', got {direction!r}")
         return back(self.shared_generator_head(self.shared_encoder_tail(front(x))))
+
+    def sample_translation(self, x: Tensor, direction: str, generator: torch.Generator) -> Tensor:
+        """One translation per input "sampled" like MUNIT's: UNIT is unimodal, so z = mu.
+
+        Diversity metrics call this K times; UNIT's K outputs are identical (diversity 0).
+        """
+        return self.translate(x, direction)

@@ -75,8 +75,9 @@ class UnitTrainer:
         self.translator.train()
         self.discriminators.train()
 
+        noise = self.noise if model.latent_noise else None  # None: z = mu (no VAE sampling)
         out = self._translator_call(
-            x_a, x_b, noise=self.noise, with_recon=w.recon > 0, with_cycle=w.uses_cycle
+            x_a, x_b, noise=noise, with_recon=w.recon > 0, with_cycle=w.uses_cycle
         )
         losses: dict[str, Tensor] = {}
         if w.gan > 0:
