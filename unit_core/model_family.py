@@ -1,0 +1,55 @@
+"""Model families behind one name: `model.family` in a params section picks UNIT or MUNIT.
+
+Why a registry: the pipeline (tasks, weights files, `pipeline translate`) must build the right
+config, translator and trainer from a plain dict or a saved file without an `if` per family
+at each call site. A dict without `model.family` is UNIT (files written before MUNIT existed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from unit_core.config import UnitConfig
+from unit_core.translator import UnitTranslator
+from unit_core.typed_config import ConfigError
+
+FAMILIES = ("unit", "munit")
+
+
+def family_of(data: dict[str, Any] | None, prefix: str = "") -> str:
+    """The `model.family` of a config dict (default `unit`); ConfigError if unknown."""
+    family = ((data or {}).get("model") or {}).get("family", "unit")
+    if family not in FAMILIES:
+        raise ConfigError(f"{prefix}model.family", f"must be one of {FAMILIES}, got {family!r}")
+    return family
+
+
+def config_from_dict(data: dict[str, Any] | None, prefix: str = "") -> Any:
+    """`UnitConfig` or `MunitConfig`, by `model.family`."""
+    if family_of(data, prefix) == "munit":
+        from unit_core.munit_config import MunitConfig
+
+        return MunitConfig.from_dict(data, prefix=prefix)
+    return UnitConfig.from_dict(data, prefix=prefix)
+
+
+def build_translator(cfg: Any) -> nn.Module:
+    """A fresh translator (E and G of both domains) for a config of either family."""
+    if cfg.model.family == "munit":
+        from unit_core.munit_translator import MunitTranslator
+
+        return MunitTranslator(cfg.model)
+    return UnitTranslator(cfg.model)
+
+
+def build_trainer(cfg: Any, device: Any = "cpu") -> Any:
+    """`UnitTrainer` or `MunitTrainer` for a config of either family."""
+    if cfg.model.family == "munit":
+        from unit_core.munit_trainer import MunitTrainer
+
+        return MunitTrainer(cfg, device)
+    from unit_core.trainer import UnitTrainer
+
+    return UnitTrainer(cfg, device)
