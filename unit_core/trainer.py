@@ -1,139 +1,40 @@
-"""One UNIT training step and the trainer state that checkpoints it.
+"""One UNIT training step; the shared GAN machinery is `unit_core.gan_trainer`.
 
-The step follows the paper's alternating update, with one saving over the reference code: the
-translator's forward runs **once** per step. D1, D2 update first on its detached translations
-(E, G unchanged, so these are exactly the images the reference code recomputes), then E1, E2,
-G1, G2 update against the freshly stepped discriminators, which are frozen (`requires_grad`
-off) so the generator backward computes no discriminator weight gradients.
-
-For DDP, `wrap` swaps in wrapped modules for the two calls that need gradient sync: the
-translator forward and the discriminator forward of the D step. The generator's adversarial
-term calls the raw discriminators, so DDP sees exactly one forward + backward per wrapper.
+The step (see `TwoDomainGanTrainer`): one translator forward, D1/D2 step on the detached
+translations, then E1, E2, G1, G2 step on the adversarial, KL, L1 reconstruction and cycle
+terms against the frozen, freshly stepped discriminators.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from unit_core.config import UnitConfig
-from unit_core.discriminator import DiscriminatorPair
-from unit_core.gan_state import gan_trainer_state, restore_gan_trainer_state
-from unit_core.inputs import check_batch
-from unit_core.losses import (
-    discriminator_loss,
-    generator_adversarial_loss,
-    vae_and_cycle_terms,
-)
+from unit_core.gan_trainer import TwoDomainGanTrainer
+from unit_core.losses import vae_and_cycle_terms
 from unit_core.translator import UnitTranslator
 
 
-def _adam(params: list[nn.Parameter], cfg: UnitConfig) -> torch.optim.Adam:
-    opt = cfg.optimizer
-    return torch.optim.Adam(
-        params, lr=opt.lr, betas=(opt.beta1, opt.beta2), weight_decay=opt.weight_decay
-    )
-
-
-class UnitTrainer:
+class UnitTrainer(TwoDomainGanTrainer):
     """Owns the six networks (as two modules), both optimisers, the step count and the noise RNG."""
 
-    def __init__(self, cfg: UnitConfig, device: torch.device | str = "cpu") -> None:
-        self.cfg = cfg
-        self.device = torch.device(device)
-        torch.manual_seed(cfg.seed)  # same seed -> same initial weights
-        self.translator = UnitTranslator(cfg.model).to(self.device)
-        self.discriminators = DiscriminatorPair(cfg.model).to(self.device)
-        # nn.Module.parameters() yields each tensor once, so the shared blocks are stepped once.
-        self.gen_optimizer = _adam(list(self.translator.parameters()), cfg)
-        self.dis_optimizer = _adam(list(self.discriminators.parameters()), cfg)
-        self.noise = torch.Generator(device=self.device)
-        self.noise.manual_seed(cfg.seed + 1)
-        self.step = 0
-        self._translator_call: Callable[..., Any] = self.translator
-        self._discriminators_call: Callable[..., Any] = self.discriminators
+    cfg: UnitConfig
+    translator: UnitTranslator
 
-    def wrap(self, wrapper: Callable[[nn.Module], nn.Module]) -> None:
-        """Route the gradient-synced calls through `wrapper(module)` (e.g. DDP)."""
-        self._translator_call = wrapper(self.translator)
-        if self.cfg.loss.gan > 0:
-            self._discriminators_call = wrapper(self.discriminators)
+    def __init__(self, cfg: UnitConfig, device: str = "cpu") -> None:
+        super().__init__(cfg, device)
+
+    def build_translator(self) -> UnitTranslator:
+        return UnitTranslator(self.cfg.model)
 
     def train_step(self, x_a: Tensor, x_b: Tensor) -> dict[str, float]:
         """One alternating update on batches (B, C, S, S) in [-1, 1]; returns weighted loss terms."""
         model, w = self.cfg.model, self.cfg.loss
-        check_batch(x_a, model.channels_a, model.image_size, "batch_a")
-        check_batch(x_b, model.channels_b, model.image_size, "batch_b")
-        if len(x_a) != len(x_b):
-            raise ValueError(
-                f"batch_a and batch_b must have the same size, got {len(x_a)} and {len(x_b)}"
-            )
-        x_a, x_b = x_a.to(self.device), x_b.to(self.device)
-        self.translator.train()
-        self.discriminators.train()
-
+        x_a, x_b = self.checked_batches(x_a, x_b)
         noise = self.noise if model.latent_noise else None  # None: z = mu (no VAE sampling)
         out = self._translator_call(
             x_a, x_b, noise=noise, with_recon=w.recon > 0, with_cycle=w.uses_cycle
         )
-        losses: dict[str, Tensor] = {}
-        if w.gan > 0:
-            losses["dis_adv"] = self._discriminator_update(
-                x_a, x_b, out.a2b.detach(), out.b2a.detach()
-            )
-            fake_a, fake_b = self._frozen_discriminators(out.b2a, out.a2b)
-            losses["gen_adv"] = w.gan * (
-                generator_adversarial_loss(fake_a, model.gan_loss)
-                + generator_adversarial_loss(fake_b, model.gan_loss)
-            )
+        losses = self.adversarial_terms(x_a, x_b, out.a2b, out.b2a)
         losses.update(vae_and_cycle_terms(out, x_a, x_b, w))
-        gen_terms = [v for k, v in losses.items() if k != "dis_adv"]
-        if not gen_terms:
-            raise ValueError("all generator loss weights are 0: nothing to train")
-        gen_total = torch.stack(gen_terms).sum()
-        self.gen_optimizer.zero_grad(set_to_none=True)
-        gen_total.backward()
-        self.gen_optimizer.step()
-        self.step += 1
-        result = {k: float(v.detach()) for k, v in losses.items()}
-        result["gen_total"] = float(gen_total.detach())
-        return result
-
-    def _discriminator_update(
-        self, x_a: Tensor, x_b: Tensor, fake_b: Tensor, fake_a: Tensor
-    ) -> Tensor:
-        """Step D1, D2 on real vs. translated images, real and fake in one batched forward."""
-        kind = self.cfg.model.gan_loss
-        logits_a, logits_b = self._discriminators_call(
-            torch.cat([x_a, fake_a]), torch.cat([x_b, fake_b])
-        )
-        n = len(x_a)
-        loss = self.cfg.loss.gan * (
-            discriminator_loss([t[:n] for t in logits_a], [t[n:] for t in logits_a], kind)
-            + discriminator_loss([t[:n] for t in logits_b], [t[n:] for t in logits_b], kind)
-        )
-        self.dis_optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.dis_optimizer.step()
-        return loss.detach()
-
-    def _frozen_discriminators(
-        self, fake_a: Tensor, fake_b: Tensor
-    ) -> tuple[list[Tensor], list[Tensor]]:
-        """D1(fake_a), D2(fake_b) with gradients to the images only."""
-        self.discriminators.requires_grad_(False)
-        try:
-            return self.discriminators(fake_a, fake_b)
-        finally:
-            self.discriminators.requires_grad_(True)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue bit-for-bit; loadable with torch.load(weights_only=True)."""
-        return gan_trainer_state(self)
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a `state_dict()`; the config keys ("model",) must match this trainer's."""
-        restore_gan_trainer_state(self, state, must_match=("model",))
+        return self.generator_update(losses)
