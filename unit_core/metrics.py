@@ -38,3 +38,28 @@ def classification_accuracy(logits_or_labels: Tensor, labels: Tensor) -> float:
     if len(labels) == 0:
         raise ValueError("no labels to score")
     return float((preds == labels).float().mean())
+
+
+def mean_pairwise_distance(samples: Tensor) -> float:
+    """Diversity of multimodal translations: mean L1 distance between outputs for one input.
+
+    samples: (K, B, C, H, W) uint8, K >= 2 translations (e.g. K random styles) of the same B
+    inputs. Returns the mean over the K * (K - 1) / 2 pairs and the B inputs of the mean absolute
+    pixel difference, in [0, 1] (levels / 255). A unimodal translator scores 0. (MUNIT reports
+    LPIPS for this; the pixel L1 needs no pretrained network.)
+    """
+    if samples.dim() != 5:
+        raise ValueError(f"expected samples of shape (K, B, C, H, W), got {tuple(samples.shape)}")
+    if samples.dtype != torch.uint8:
+        raise ValueError(f"expected uint8 colours in 0..255, got dtype {samples.dtype}")
+    k = samples.shape[0]
+    if k < 2:
+        raise ValueError(f"need K >= 2 samples per input to compare, got {k}")
+    wide = samples.to(torch.int16)
+    # One pair at a time: all pairs at once would hold K * (K - 1) / 2 copies of the batch.
+    total = sum(
+        int((wide[i] - wide[j]).abs().sum(dtype=torch.int64))
+        for i in range(k)
+        for j in range(i + 1, k)
+    )
+    return total / (k * (k - 1) // 2 * samples[0].numel() * 255.0)

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from unit_core.inputs import to_model_range, to_uint8
-from unit_core.metrics import classification_accuracy, pixel_accuracy
+from unit_core.metrics import classification_accuracy, mean_pairwise_distance, pixel_accuracy
 
 
 def test_pixel_accuracy_counts_pixels_whose_every_channel_is_within_threshold():
@@ -42,3 +42,30 @@ def test_classification_accuracy_from_logits_or_labels():
 def test_uint8_round_trip_through_model_range():
     images = torch.arange(256, dtype=torch.uint8).reshape(1, 1, 16, 16)
     assert torch.equal(to_uint8(to_model_range(images)), images)
+
+
+def test_mean_pairwise_distance_of_identical_samples_is_zero():
+    sample = torch.randint(0, 256, (1, 2, 3, 4, 4), dtype=torch.uint8)
+    assert mean_pairwise_distance(sample.expand(3, -1, -1, -1, -1)) == 0.0
+
+
+def test_mean_pairwise_distance_averages_pairs_and_inputs():
+    # K = 3 samples of B = 2 one-pixel grey inputs
+    values = [[[0], [255]], [[51], [255]], [[255], [0]]]
+    samples = torch.tensor(values, dtype=torch.uint8).reshape(3, 2, 1, 1, 1)
+    # pairs (0,1), (0,2), (1,2): input 0 differs by 51, 255, 204; input 1 by 0, 255, 255
+    expected = (51 + 255 + 204 + 0 + 255 + 255) / 6 / 255
+    assert mean_pairwise_distance(samples) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "samples, message",
+    [
+        (torch.zeros(1, 2, 3, 4, 4, dtype=torch.uint8), "K >= 2"),
+        (torch.zeros(2, 3, 4, 4, dtype=torch.uint8), "shape"),
+        (torch.zeros(2, 2, 3, 4, 4), "uint8"),
+    ],
+)
+def test_mean_pairwise_distance_rejects_bad_inputs(samples, message):
+    with pytest.raises(ValueError, match=message):
+        mean_pairwise_distance(samples)
