@@ -11,7 +11,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from pipeline.tune_config import AblationSettings
+from pipeline.tune_config import ABLATION_VARIANTS, AblationSettings
 from pipeline.tune_outcomes import TrialOutcome
 
 CELL_W, CELL_H, MARGIN = 120, 44, 150
@@ -23,7 +23,7 @@ def ablation_rows(outcomes: list[TrialOutcome], metric: str) -> list[dict[str, A
     for o in outcomes:
         n_shared = next((v for k, v in o.overrides.items() if k.endswith(".n_shared")), None)
         dis_layers = next((v for k, v in o.overrides.items() if k.endswith(".dis_layers")), None)
-        variant = o.cell if o.cell in ("no_cycle", "no_kl") else "full"
+        variant = o.cell if o.cell in ABLATION_VARIANTS else "full"
         rows.append(
             {
                 "cell": o.cell,

@@ -3,15 +3,18 @@
     python -m pipeline.evaluate [--section train|adapt] [--params params.yaml] [--set k=v]
     dvc repro evaluate evaluate_adaptation
 
-- translation: the paper's map protocol — translate every paired split (`val`, `test`) a -> b
-  (aerial -> map) with z = mu and count pixels within `threshold` of the true map, next to the
-  constant-colour baseline. The model is registered and `@champion` is decided on the
-  **validation** split only: choosing by the test split would bias the reported test number.
+- translation (UNIT or MUNIT): the paper's map protocol — translate every paired split (`val`,
+  `test`) a -> b (aerial -> map) deterministically (UNIT z = mu, MUNIT the prior's mean style)
+  and count pixels within `threshold` of the true map, next to the constant-colour baseline;
+  and the diversity of `diversity_samples` sampled translations per image (0 for UNIT, which
+  is unimodal). The model is registered and `@champion` is decided on the **validation** split
+  only: choosing by the test split would bias the reported test number.
 - adaptation: target and source test accuracy of the adapted classifier and of the
   source-only baseline trained in the same run (`pipeline.adaptation_eval`).
 
-Writes `<output_root>/<task>/metrics.json` (DVC metrics) and logs the same numbers to the
-training's MLflow run.
+Writes `<output_root>/<name of the train output folder>/metrics.json` (DVC metrics:
+`evaluation/translation`, `evaluation/adaptation`, `evaluation/munit`, …) and logs the same
+numbers to the training's MLflow run.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from pipeline.translation_eval import (
     constant_colour_baseline,
     paired_split,
     pixel_accuracy_on_pairs,
+    translation_diversity,
 )
 from unit_core.typed_config import build, require
 
@@ -48,9 +52,10 @@ log = logging.getLogger("pipeline.evaluate")
 class EvaluateConfig:
     """Typed `evaluate:` section."""
 
-    output_root: str = "evaluation"  # metrics land in <output_root>/<task>/metrics.json
+    output_root: str = "evaluation"  # metrics land in <output_root>/<train output name>/
     direction: Literal["a2b", "b2a"] = "a2b"  # a2b on aerial_maps: aerial -> map, as the paper
     threshold: int = 16  # colour difference counted as correct (0..255 levels, every channel)
+    diversity_samples: int = 4  # sampled translations per image for the diversity metric
     register: bool = True  # register the model and move @champion when val improves
 
     def validate(self, prefix: str = "") -> None:
@@ -58,6 +63,11 @@ class EvaluateConfig:
             0 <= self.threshold <= 255,
             prefix + "threshold",
             f"must be in 0..255, got {self.threshold}",
+        )
+        require(
+            self.diversity_samples >= 2,
+            prefix + "diversity_samples",
+            f"must be >= 2 (distances between pairs), got {self.diversity_samples}",
         )
 
 
@@ -77,7 +87,7 @@ def evaluate(params: dict[str, Any], section: str = "train") -> dict[str, Any]:
     else:
         metrics = _translation_metrics(Path(train.output) / TRANSLATOR_MODEL, manifest, cfg)
     metrics["step"] = trained["step"]
-    output = Path(cfg.output_root) / train.task
+    output = Path(cfg.output_root) / Path(train.output).name
     output.mkdir(parents=True, exist_ok=True)
     write_atomic(
         output / "metrics.json", lambda tmp: tmp.write_text(json.dumps(metrics, indent=1) + "\n")
@@ -87,7 +97,7 @@ def evaluate(params: dict[str, Any], section: str = "train") -> dict[str, Any]:
 
 
 def _translation_metrics(model_file: Path, manifest: Any, cfg: EvaluateConfig) -> dict[str, Any]:
-    translator, _ = load_translator_weights(model_file)
+    translator, translator_cfg = load_translator_weights(model_file)
     splits = [s for s in ("val", "test") if s in manifest.paired_splits]
     if not splits:
         raise ValueError(f"{manifest.root}: dataset has no paired val/test split to score")
@@ -102,10 +112,20 @@ def _translation_metrics(model_file: Path, manifest: Any, cfg: EvaluateConfig) -
         metrics[f"{split}_constant_colour_baseline"] = constant_colour_baseline(
             manifest, target, target_domain, cfg.threshold
         )
+        source = pairs[0] if cfg.direction == "a2b" else pairs[1]
+        metrics[f"{split}_diversity"] = translation_diversity(
+            translator, source, cfg.direction, cfg.diversity_samples
+        )
         metrics[f"{split}_images"] = len(pairs[0])
-        log.info("%s pixel accuracy (%s, threshold %d): %.4f", split, cfg.direction, cfg.threshold,
-                 metrics[f"{split}_pixel_accuracy"])  # fmt: skip
-    metrics.update(direction=cfg.direction, threshold=cfg.threshold)
+        log.info("%s pixel accuracy (%s, threshold %d): %.4f, diversity %.4f", split,
+                 cfg.direction, cfg.threshold, metrics[f"{split}_pixel_accuracy"],
+                 metrics[f"{split}_diversity"])  # fmt: skip
+    metrics.update(
+        direction=cfg.direction,
+        threshold=cfg.threshold,
+        diversity_samples=cfg.diversity_samples,
+        family=translator_cfg.model.family,
+    )
     return metrics
 
 
@@ -117,7 +137,7 @@ def _track(
     run = TrainingRun.start(tracking, trained["run_name"], run_id=trained["mlflow_run_id"])
     try:
         numeric = {
-            k: v for k, v in metrics.items() if k.endswith(("_accuracy", "_baseline", "_gain"))
+            k: v for k, v in metrics.items() if k.endswith(("_accuracy", "_baseline", "_gain", "_diversity"))
         }
         run.log_metrics(numeric, trained["step"])
         if cfg.register and trained.get("mlflow_model_uri") and "val_pixel_accuracy" in metrics:
@@ -136,7 +156,7 @@ def _track(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Evaluate the trained translator (DVC stage `evaluate`)."
+        description="Evaluate a trained model (DVC stages `evaluate`, `evaluate_adaptation`)."
     )
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
     parser.add_argument("--preset", action="append", default=[], metavar="FILE",

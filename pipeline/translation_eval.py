@@ -10,30 +10,60 @@ import torch
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import load_pairs, load_split
 from unit_core.inputs import to_model_range, to_uint8
-from unit_core.metrics import pixel_accuracy
-from unit_core.translator import UnitTranslator
+from unit_core.metrics import mean_pairwise_distance, pixel_accuracy
 
 EVAL_BATCH = 64
 
 
 @torch.no_grad()
 def translate_images(
-    translator: UnitTranslator, images: torch.Tensor, direction: str, batch: int = EVAL_BATCH
+    translator: torch.nn.Module,
+    images: torch.Tensor,
+    direction: str,
+    batch: int = EVAL_BATCH,
+    generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """uint8 (N, C, S, S) -> translated uint8 (N, C', S, S), z = mu, in eval mode."""
+    """uint8 (N, C, S, S) -> translated uint8 (N, C', S, S) in eval mode.
+
+    Without `generator`: the deterministic translation (UNIT z = mu, MUNIT the prior's mean
+    style). With one: `sample_translation` (MUNIT: a style drawn from N(0, I) per image).
+    """
     device = next(translator.parameters()).device
     was_training = translator.training
     translator.eval()
     try:
-        parts = [
-            to_uint8(
-                translator.translate(to_model_range(images[i : i + batch]).to(device), direction)
-            ).cpu()
-            for i in range(0, len(images), batch)
-        ]
+        parts = []
+        for i in range(0, len(images), batch):
+            x = to_model_range(images[i : i + batch]).to(device)
+            if generator is None:
+                y = translator.translate(x, direction)
+            else:
+                y = translator.sample_translation(x, direction, generator)
+            parts.append(to_uint8(y).cpu())
     finally:
         translator.train(was_training)
     return torch.cat(parts)
+
+
+def translation_diversity(
+    translator: torch.nn.Module,
+    images: torch.Tensor,
+    direction: str,
+    samples: int,
+    seed: int = 0,
+) -> float:
+    """Mean pairwise pixel distance (0..1) between `samples` sampled translations per image.
+
+    Needs no downloaded network (unlike LPIPS): the distance is mean |difference| / 255. UNIT
+    is unimodal, so its samples coincide and it scores 0; MUNIT's sampled styles spread it.
+    """
+    device = next(translator.parameters()).device
+    generator = torch.Generator(device=device).manual_seed(seed)
+    outputs = [
+        translate_images(translator, images, direction, generator=generator)
+        for _ in range(samples)
+    ]
+    return mean_pairwise_distance(torch.stack(outputs))
 
 
 def paired_split(manifest: Manifest, split: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -43,7 +73,7 @@ def paired_split(manifest: Manifest, split: str) -> tuple[torch.Tensor, torch.Te
 
 
 def pixel_accuracy_on_pairs(
-    translator: UnitTranslator,
+    translator: torch.nn.Module,
     pairs: tuple[torch.Tensor, torch.Tensor],
     direction: str = "a2b",
     threshold: int = 16,

@@ -68,7 +68,7 @@ class AshaSettings:
         )
 
 
-ABLATION_VARIANTS = ("no_cycle", "no_kl")
+ABLATION_VARIANTS = ("no_cycle", "no_kl", "cyclegan")
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,9 @@ class AblationSettings:
     """The paper's ablation (method.md): shared depth x discriminator depth, plus loss variants.
 
     The variants run at one cell (the paper's chosen 1 shared block, 5 discriminator layers):
-    no_cycle sets λ3 = λ4 = 0, no_kl sets λ1 = λ3 = 0. n_shared 0 is the no-sharing cell.
+    no_cycle sets λ3 = λ4 = 0, no_kl sets λ1 = λ3 = 0. n_shared 0 is the no-sharing cell;
+    cyclegan also drops the VAE streams (no sampling, no KL, no within-domain reconstruction):
+    the paper's "without weight sharing (≈ CycleGAN)" row, as presets/cyclegan.yaml.
     """
 
     n_shared: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])

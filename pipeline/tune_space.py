@@ -34,6 +34,13 @@ def ablation_cells(settings: TuneSettings, model_section: str) -> dict[str, dict
     variant_losses = {
         "no_cycle": {f"{loss}.cycle_kl": 0.0, f"{loss}.cycle_recon": 0.0},
         "no_kl": {f"{loss}.kl": 0.0, f"{loss}.cycle_kl": 0.0},
+        "cyclegan": {
+            f"{model}.n_shared": 0,
+            f"{model}.latent_noise": False,
+            f"{loss}.kl": 0.0,
+            f"{loss}.recon": 0.0,
+            f"{loss}.cycle_kl": 0.0,
+        },
     }
     for variant in ab.variants:
         cells[variant] = {**at_cell, **variant_losses[variant]}

@@ -39,6 +39,13 @@ def restore_gan_trainer_state(
             f"{type(trainer).__name__} state format {state.get('format')!r}, expected {STATE_FORMAT}"
         )
     mine = trainer.cfg.to_dict()
+    theirs_family = state["config"].get("model", {}).get("family", "unit")
+    mine_family = mine.get("model", {}).get("family", "unit")
+    if theirs_family != mine_family:
+        raise ValueError(
+            f"checkpoint is a {theirs_family} model, this trainer trains {mine_family}: "
+            "a checkpoint cannot change the model family"
+        )
     for key in must_match:
         if _plain(state["config"][key]) != _plain(mine[key]):
             raise ValueError(

@@ -12,44 +12,43 @@ from typing import Any
 from torch import nn
 
 from unit_core.config import UnitConfig
+from unit_core.munit_config import MunitConfig
+from unit_core.munit_trainer import MunitTrainer
+from unit_core.munit_translator import MunitTranslator
+from unit_core.trainer import UnitTrainer
 from unit_core.translator import UnitTranslator
 from unit_core.typed_config import ConfigError
 
-FAMILIES = ("unit", "munit")
+# family -> (config type, translator type, trainer type)
+FAMILIES: dict[str, tuple[Any, Any, Any]] = {
+    "unit": (UnitConfig, UnitTranslator, UnitTrainer),
+    "munit": (MunitConfig, MunitTranslator, MunitTrainer),
+}
 
 
 def family_of(data: dict[str, Any] | None, prefix: str = "") -> str:
     """The `model.family` of a config dict (default `unit`); ConfigError if unknown."""
     family = ((data or {}).get("model") or {}).get("family", "unit")
     if family not in FAMILIES:
-        raise ConfigError(f"{prefix}model.family", f"must be one of {FAMILIES}, got {family!r}")
+        raise ConfigError(
+            f"{prefix}model.family", f"must be one of {list(FAMILIES)}, got {family!r}"
+        )
     return family
 
 
 def config_from_dict(data: dict[str, Any] | None, prefix: str = "") -> Any:
     """`UnitConfig` or `MunitConfig`, by `model.family`."""
-    if family_of(data, prefix) == "munit":
-        from unit_core.munit_config import MunitConfig
-
-        return MunitConfig.from_dict(data, prefix=prefix)
-    return UnitConfig.from_dict(data, prefix=prefix)
+    config_type, _, _ = FAMILIES[family_of(data, prefix)]
+    return config_type.from_dict(data, prefix=prefix)
 
 
 def build_translator(cfg: Any) -> nn.Module:
     """A fresh translator (E and G of both domains) for a config of either family."""
-    if cfg.model.family == "munit":
-        from unit_core.munit_translator import MunitTranslator
-
-        return MunitTranslator(cfg.model)
-    return UnitTranslator(cfg.model)
+    _, translator_type, _ = FAMILIES[cfg.model.family]
+    return translator_type(cfg.model)
 
 
 def build_trainer(cfg: Any, device: Any = "cpu") -> Any:
     """`UnitTrainer` or `MunitTrainer` for a config of either family."""
-    if cfg.model.family == "munit":
-        from unit_core.munit_trainer import MunitTrainer
-
-        return MunitTrainer(cfg, device)
-    from unit_core.trainer import UnitTrainer
-
-    return UnitTrainer(cfg, device)
+    _, _, trainer_type = FAMILIES[cfg.model.family]
+    return trainer_type(cfg, device)

@@ -14,11 +14,16 @@ class TrainerTask:
     trainer: Any
 
     @classmethod
+    def config_from_dict(cls, data: dict[str, Any] | None, prefix: str = "") -> Any:
+        """The typed config of a plain dict (a params section, or `to_dict()` sent to workers)."""
+        return cls.config_type.from_dict(data, prefix=prefix)
+
+    @classmethod
     def build_config(
         cls, section: dict[str, Any] | None, image: dict[str, int], prefix: str
     ) -> Any:
-        """The params section as `config_type`, image size and channels from the manifest."""
-        return cls.config_type.from_dict(with_data_shape(section, image, prefix), prefix=prefix)
+        """The params section as a typed config, image size and channels from the manifest."""
+        return cls.config_from_dict(with_data_shape(section, image, prefix), prefix=prefix)
 
     @property
     def step(self) -> int:

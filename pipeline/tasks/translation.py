@@ -1,4 +1,8 @@
-"""The UNIT translation task: unpaired a <-> b, validated by pixel accuracy on paired val."""
+"""The translation task: unpaired a <-> b, validated by pixel accuracy on paired val.
+
+The model family (UNIT or MUNIT) is the model section's `model.family`; everything here (the
+loop, checkpoints, previews, export, registry) is the same for both.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,8 @@ from pipeline.data.shard_reader import DomainBatch
 from pipeline.tasks.trainer_task import TrainerTask
 from pipeline.tracking.translator_weights import save_translator_weights
 from pipeline.translation_eval import paired_split, pixel_accuracy_on_pairs
-from unit_core.config import UnitConfig
 from unit_core.inputs import to_model_range, to_uint8
-from unit_core.trainer import UnitTrainer
+from unit_core.model_family import build_trainer, config_from_dict
 
 if TYPE_CHECKING:
     from pipeline.tracking import TrainingRun
@@ -25,14 +28,18 @@ MODEL_FILE = "translator.pt"
 
 class TranslationTask(TrainerTask):
     name = "translation"
-    config_type = UnitConfig
 
     @classmethod
-    def preflight(cls, cfg: UnitConfig, manifest: Manifest) -> None:
+    def config_from_dict(cls, data: dict[str, Any] | None, prefix: str = "") -> Any:
+        """`UnitConfig` or `MunitConfig`, by the section's `model.family`."""
+        return config_from_dict(data, prefix)
+
+    @classmethod
+    def preflight(cls, cfg: Any, manifest: Manifest) -> None:
         """Nothing beyond the shape checks: translation needs no labels."""
 
-    def __init__(self, cfg: UnitConfig, device: torch.device | str = "cpu") -> None:
-        self.trainer = UnitTrainer(cfg, device)
+    def __init__(self, cfg: Any, device: torch.device | str = "cpu") -> None:
+        self.trainer = build_trainer(cfg, device)
         self._val_pairs: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def wrap(self, wrapper: Any) -> None:
@@ -62,7 +69,8 @@ class TranslationTask(TrainerTask):
 
     @torch.no_grad()
     def image_rows(self, batch: DomainBatch) -> dict[str, torch.Tensor]:
-        """a, a->b, recon, cycle (and the same from b) for the first images, z = mu."""
+        """a, a->b, recon, cycle (and the same from b) for the first images, z = mu (UNIT) or
+        the prior's mean style (MUNIT); a stream the losses do not compute is left out."""
         net, device = self.trainer.translator, self.trainer.device
         x_a, x_b = to_model_range(batch.a[:GRID_IMAGES]), to_model_range(batch.b[:GRID_IMAGES])
         net.eval()
@@ -74,7 +82,7 @@ class TranslationTask(TrainerTask):
             "a": x_a, "a2b": out.a2b, "recon_a": out.recon_a, "cycle_a": out.cycle_a,
             "b": x_b, "b2a": out.b2a, "recon_b": out.recon_b, "cycle_b": out.cycle_b,
         }  # fmt: skip
-        return {name: to_uint8(images.cpu()) for name, images in rows.items()}
+        return {name: to_uint8(img.cpu()) for name, img in rows.items() if img is not None}
 
     def export(self, folder: Path) -> None:
         save_translator_weights(self.trainer.translator, self.trainer.cfg, folder / MODEL_FILE)

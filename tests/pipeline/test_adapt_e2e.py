@@ -23,7 +23,7 @@ def test_adapt_then_evaluate_reports_accuracy_beside_the_baseline(ray_local, tmp
     assert not any("target" in key for record in history for key in record)  # no target signal
 
     assert evaluate.main(["--params", str(params_file), "--section", "adapt"]) == 0
-    metrics = json.loads((tmp_path / "eval" / "adaptation" / "metrics.json").read_text())
+    metrics = json.loads((tmp_path / "eval" / "adapt_out" / "metrics.json").read_text())
     for key in (
         "target_accuracy",
         "baseline_target_accuracy",

@@ -95,7 +95,7 @@ def test_prepare_train_evaluate_resume_all_in_s3(
     assert any(k.endswith("/MLmodel") for k in artifact_keys), artifact_keys
 
     assert evaluate.main(["--params", str(params_file)]) == 0
-    metrics = json.loads((tmp_path / "eval" / "translation" / "metrics.json").read_text())
+    metrics = json.loads((tmp_path / "eval" / "out" / "metrics.json").read_text())
     assert 0.0 <= metrics["test_pixel_accuracy"] <= 1.0
     evaluated = client.get_run(run.info.run_id)
     assert evaluated.data.metrics["test_pixel_accuracy"] == pytest.approx(

@@ -70,16 +70,18 @@ def test_train_evaluate_and_resume(ray_local, tmp_path):
     assert images, "translation grids were not logged"
 
     assert evaluate.main(["--params", params_file]) == 0
-    metrics = json.loads((tmp_path / "eval" / "translation" / "metrics.json").read_text())
+    metrics = json.loads((tmp_path / "eval" / "out" / "metrics.json").read_text())
     assert {"val_pixel_accuracy", "test_pixel_accuracy", "test_constant_colour_baseline"} <= set(
         metrics
     )
+    assert metrics["family"] == "unit" and metrics["val_diversity"] == 0.0  # UNIT is unimodal
     champion = client.get_model_version_by_alias(params["tracking"]["registered_model"], "champion")
     assert str(champion.version) == "1" and champion.run_id == run.info.run_id
     eval_run = client.get_run(run.info.run_id)
     assert eval_run.data.metrics["test_pixel_accuracy"] == pytest.approx(
         metrics["test_pixel_accuracy"]
     )
+    assert eval_run.data.metrics["val_diversity"] == 0.0
 
     # Same params again: Ray resumes the finished run at step 6, nothing is retrained, and
     # the same MLflow run is continued rather than a second one created.

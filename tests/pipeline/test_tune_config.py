@@ -99,7 +99,7 @@ def test_param_space_maps_kinds_to_tune_domains():
 def test_ablation_preset_is_the_papers_grid_plus_loss_variants():
     settings = _settings(preset="ablation", space={})
     cells = ablation_cells(settings, "unit")
-    assert len(cells) == 5 * 4 + 2
+    assert len(cells) == 5 * 4 + 3
     assert cells["n_shared=0,dis_layers=3"] == {
         "unit.model.n_shared": 0,
         "unit.model.dis_layers": 3,
@@ -108,7 +108,22 @@ def test_ablation_preset_is_the_papers_grid_plus_loss_variants():
     assert cells["no_kl"]["unit.loss.kl"] == 0.0 and cells["no_kl"]["unit.model.n_shared"] == 1
     assert param_space(settings, cells) == {"cell": {"grid_search": list(cells)}}
     assert trial_overrides({"cell": "no_kl"}, cells) == cells["no_kl"]
-    assert trial_count(settings, cells) == 22 * settings.num_samples
+    assert cells["cyclegan"]["unit.model.n_shared"] == 0
+    assert cells["cyclegan"]["unit.model.latent_noise"] is False
+    assert trial_count(settings, cells) == 23 * settings.num_samples
+
+
+def test_cyclegan_preset_is_the_ablations_cyclegan_cell():
+    """presets/cyclegan.yaml and the ablation's cyclegan cell must describe one model."""
+    preset = yaml.safe_load((REPO / "presets" / "cyclegan.yaml").read_text())
+    cell = ablation_cells(_settings(preset="ablation", space={}), "unit")["cyclegan"]
+    for key, value in cell.items():
+        if key.endswith("dis_layers"):  # the ablation's fixed cell; the preset keeps params'
+            continue
+        section = preset
+        for part in key.split("."):
+            section = section[part]
+        assert section == value, key
 
 
 def test_trial_count_is_samples_times_grid():
