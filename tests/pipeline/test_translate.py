@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import yaml
 from PIL import Image
 
@@ -26,6 +27,7 @@ from tests.pipeline.translate_fixtures import (
     write_images,
 )
 from tests.unit_core.da_tiny import one_torch_thread, tiny_da_config  # noqa: F401 (fixture)
+from tests.unit_core.tiny import tiny_config
 
 STYLE_ERROR = "is a UNIT model: it has no style code"
 
@@ -115,6 +117,13 @@ def _corrupt_file(folder: Path) -> Path:
     return folder / "translator.pt"
 
 
+def _unknown_family(folder: Path) -> Path:
+    config = tiny_config().to_dict()
+    config["model"]["family"] = "stargan"
+    torch.save({"format": 1, "unit_config": config, "translator": {}}, folder / "other.pt")
+    return folder / "other.pt"
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -122,9 +131,10 @@ def _corrupt_file(folder: Path) -> Path:
         (_da_checkpoint, "domain-adaptation checkpoint"),
         (lambda d: d / "missing.pt", "no such model file"),
         (_corrupt_file, "not a readable"),
+        (_unknown_family, "model.family"),
         (lambda d: d, "not a checkpoint"),  # an empty folder
     ],
-    ids=["da-model", "da-checkpoint", "missing", "corrupt", "empty-folder"],
+    ids=["da-model", "da-checkpoint", "missing", "corrupt", "unknown-family", "empty-folder"],
 )
 def test_bad_model_exits_2_and_writes_nothing(make, message, tmp_path, capsys, caplog) -> None:
     (tmp_path / "model").mkdir()
