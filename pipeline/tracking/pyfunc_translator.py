@@ -24,7 +24,8 @@ class UnitTranslatorModel(mlflow.pyfunc.PythonModel):
     """`predict(images, params={"direction": "a2b"|"b2a"})`.
 
     images: uint8 numpy (N, C, S, S), C the source domain's channels. Returns uint8
-    (N, C', S, S) in the target domain, z = mu (deterministic).
+    (N, C', S, S) in the target domain, deterministic: UNIT z = mu, MUNIT the prior's mean style
+    (`pipeline translate --styles K` samples styles).
     """
 
     def load_context(self, context: Any) -> None:

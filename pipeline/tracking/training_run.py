@@ -21,6 +21,7 @@ import torch
 from mlflow.entities import Metric, Param, RunStatus, RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
+from torch import nn
 
 from pipeline.tracking.config import TrackingConfig, sqlite_path
 from pipeline.tracking.errors import TrackingError
@@ -30,8 +31,6 @@ from pipeline.tracking.reachability import check_tracking_reachable
 from pipeline.tracking.redaction import redact, redact_uri
 from pipeline.tracking.registry import Registration, register_model
 from pipeline.tracking.translator_model import log_translator_model
-from unit_core.config import UnitConfig
-from unit_core.translator import UnitTranslator
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +103,7 @@ class TrainingRun:
         if tags:
             self.client.log_batch(self.run_id, tags=_tag_entities(redact(dict(tags))))
 
-    def log_translator(
-        self, translator: UnitTranslator, cfg: UnitConfig, name: str = "translator"
-    ) -> str:
+    def log_translator(self, translator: nn.Module, cfg: Any, name: str = "translator") -> str:
         """Log the translator as a pyfunc model of this run; returns its model URI."""
         self._activate()
         return log_translator_model(translator, cfg, name)

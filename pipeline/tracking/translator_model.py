@@ -4,7 +4,8 @@
 pyfunc model-from-code, with a signature (uint8 (N, C, S, S) in and out, a `direction` param) and
 an input example, so the UI documents how to call it and `mlflow models serve` validates input.
 `load_translator` fetches the same weights file from any model URI (`runs:/…`, `models:/m-…`,
-`models:/NAME@champion`) and rebuilds a plain `UnitTranslator` for `pipeline.translate`.
+`models:/NAME@champion`) and rebuilds the plain translator (UNIT or MUNIT, by the file's
+`model.family`) for `pipeline.translate`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import tempfile
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import mlflow
 import mlflow.pyfunc
@@ -22,11 +24,10 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import Model, ModelSignature
 from mlflow.tracking import MlflowClient
 from mlflow.types import ParamSchema, ParamSpec, Schema, TensorSpec
+from torch import nn
 
 from pipeline.tracking.pyfunc_translator import WEIGHTS_ARTIFACT
 from pipeline.tracking.translator_weights import load_translator_weights, save_translator_weights
-from unit_core.config import ModelConfig, UnitConfig
-from unit_core.translator import UnitTranslator
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ PYFUNC_ENTRY = Path(__file__).with_name("pyfunc_entry.py")
 _MODELS_URI = re.compile(r"^models:/(?P<name>[^/]+)(?:/(?P<version>[^/]+))?/?$")
 
 
-def translator_signature(model: ModelConfig) -> ModelSignature:
+def translator_signature(model: Any) -> ModelSignature:
     """uint8 (N, C, S, S) -> uint8 (N, C', S, S); C is -1 because a2b and b2a differ in C."""
     size = model.image_size
     images = TensorSpec(np.dtype(np.uint8), (-1, -1, size, size))
@@ -47,14 +48,14 @@ def translator_signature(model: ModelConfig) -> ModelSignature:
     )
 
 
-def input_example(model: ModelConfig) -> np.ndarray:
+def input_example(model: Any) -> np.ndarray:
     """One domain-A image (a diagonal gradient), uint8 (1, C_a, S, S)."""
     ramp = np.linspace(0, 255, model.image_size, dtype=np.float32)
     image = ((ramp[:, None] + ramp[None, :]) / 2).astype(np.uint8)
     return np.broadcast_to(image, (1, model.channels_a, *image.shape)).copy()
 
 
-def log_translator_model(translator: UnitTranslator, cfg: UnitConfig, name: str) -> str:
+def log_translator_model(translator: nn.Module, cfg: Any, name: str) -> str:
     """Log to the *active* MLflow run; return the model URI (`models:/m-…`) for registering.
 
     Requirements are pinned explicitly (MLflow's inference would import-trace in a subprocess
@@ -75,10 +76,8 @@ def log_translator_model(translator: UnitTranslator, cfg: UnitConfig, name: str)
     return info.model_uri
 
 
-def load_translator(
-    model_uri: str, tracking_uri: str | None = None
-) -> tuple[UnitTranslator, UnitConfig]:
-    """Rebuild (translator in eval mode on CPU, its UnitConfig) from a logged model's weights.
+def load_translator(model_uri: str, tracking_uri: str | None = None) -> tuple[nn.Module, Any]:
+    """Rebuild (translator in eval mode on CPU, its config) from a logged model's weights.
 
     model_uri: `models:/m-…`, `models:/NAME@ALIAS`, `models:/NAME/VERSION|latest`, `runs:/…`
     or a plain artifact location. tracking_uri: the store to resolve it in (default: MLflow's
