@@ -21,19 +21,14 @@ feature_matching = 0 the target's first D layer and the real/fake head get no gr
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import torch
 from torch import Tensor, nn
 
-from unit_core.config import OptimizerConfig
-from unit_core.da_config import DaConfig
 from unit_core.da_discriminator import DaDiscriminatorPair
 from unit_core.da_inputs import check_labels
 from unit_core.da_losses import feature_matching_loss, source_classification_loss
 from unit_core.da_translator import DaTranslator, DaTranslatorOutputs
-from unit_core.gan_state import gan_trainer_state, restore_gan_trainer_state
+from unit_core.gan_trainer import TwoDomainGanTrainer
 from unit_core.inputs import check_batch
 from unit_core.losses import (
     discriminator_loss,
@@ -42,47 +37,21 @@ from unit_core.losses import (
 )
 
 
-def adam(params: list[nn.Parameter], opt: OptimizerConfig) -> torch.optim.Adam:
-    return torch.optim.Adam(
-        params, lr=opt.lr, betas=(opt.beta1, opt.beta2), weight_decay=opt.weight_decay
-    )
-
-
-class DaTrainer:
+class DaTrainer(TwoDomainGanTrainer):
     """Owns E/G and D (two modules), both optimisers, the step count and the noise RNG."""
 
-    def __init__(self, cfg: DaConfig, device: torch.device | str = "cpu") -> None:
-        self.cfg = cfg
-        self.device = torch.device(device)
-        torch.manual_seed(cfg.seed)  # same seed -> same initial weights and dropout masks
-        self.translator = DaTranslator(cfg.model).to(self.device)
-        self.discriminators = DaDiscriminatorPair(cfg.model).to(self.device)
+    state_must_match = ("model", "source_domain")
+
+    def build_translator(self) -> nn.Module:
+        return DaTranslator(self.cfg.model)
+
+    def build_discriminators(self) -> nn.Module:
         # nn.Module.parameters() yields each tensor once: tied layers take one Adam step.
-        self.gen_optimizer = adam(list(self.translator.parameters()), cfg.optimizer)
-        self.dis_optimizer = adam(list(self.discriminators.parameters()), cfg.optimizer)
-        self.noise = torch.Generator(device=self.device)
-        self.noise.manual_seed(cfg.seed + 1)
-        self.step = 0
-        self._translator_call: Callable[..., Any] = self.translator
-        self._discriminators_call: Callable[..., Any] = self.discriminators
+        return DaDiscriminatorPair(self.cfg.model)
 
-    def wrap(self, wrapper: Callable[[nn.Module], nn.Module]) -> None:
-        """Route the gradient-synced calls through `wrapper(module)` (e.g. DDP)."""
-        self._translator_call = wrapper(self.translator)
-        if self.cfg.loss.updates_discriminators:
-            self._discriminators_call = wrapper(self.discriminators)
-
-    def check_inputs(self, x_a: Tensor, x_b: Tensor, labels_source: Tensor | None) -> None:
-        """ValueError on anything a step cannot take: shapes, sizes, NaN, labels."""
-        m = self.cfg.model
-        check_batch(x_a, m.channels_a, m.image_size, "batch_a")
-        check_batch(x_b, m.channels_b, m.image_size, "batch_b")
-        if len(x_a) != len(x_b):
-            raise ValueError(
-                f"batch_a and batch_b must have the same size, got {len(x_a)} and {len(x_b)}"
-            )
-        name = f"labels of source batch_{self.cfg.source_domain}"
-        check_labels(labels_source, m.num_classes, len(x_a), name)
+    @property
+    def updates_discriminators(self) -> bool:
+        return self.cfg.loss.updates_discriminators
 
     def train_step(self, x_a: Tensor, x_b: Tensor, labels_source: Tensor) -> dict[str, float]:
         """One D-then-E/G update on (B, C, 32, 32) batches in [-1, 1] and (B,) source labels.
@@ -90,28 +59,16 @@ class DaTrainer:
         Returns the weighted loss terms, "dis_total", "gen_total" and, with classification on,
         "source_batch_accuracy" (class head on this source batch, dropout active).
         """
-        self.check_inputs(x_a, x_b, labels_source)
-        w = self.cfg.loss
-        x_a, x_b = x_a.to(self.device), x_b.to(self.device)
+        x_a, x_b = self.checked_batches(x_a, x_b)
+        name = f"labels of source batch_{self.cfg.source_domain}"
+        check_labels(labels_source, self.cfg.model.num_classes, len(x_a), name)
         labels = labels_source.to(self.device, torch.long)
-        self.translator.train()
-        self.discriminators.train()
-
+        w = self.cfg.loss
         out = self._translator_call(x_a, x_b, noise=self.noise, with_cycle=w.uses_cycle)
         result: dict[str, float] = {}
         if w.updates_discriminators:
-            result |= self._discriminator_update(x_a, x_b, labels, out)
-        gen_terms = self._generator_terms(x_a, x_b, out)
-        if not gen_terms:
-            raise ValueError("all generator loss weights are 0: nothing to train")
-        gen_total = torch.stack(list(gen_terms.values())).sum()
-        self.gen_optimizer.zero_grad(set_to_none=True)
-        gen_total.backward()
-        self.gen_optimizer.step()
-        self.step += 1
-        result |= {k: float(v.detach()) for k, v in gen_terms.items()}
-        result["gen_total"] = float(gen_total.detach())
-        return result
+            result |= self._discriminator_step(x_a, x_b, labels, out)
+        return result | self.generator_update(self._generator_terms(x_a, x_b, out))
 
     def _fakes(self, out: DaTranslatorOutputs, detach: bool) -> tuple[Tensor, Tensor]:
         """Images D1 and D2 must call fake: translations, then reconstructions if enabled."""
@@ -121,7 +78,7 @@ class DaTrainer:
             fake_a, fake_b = out.b2a, out.a2b
         return (fake_a.detach(), fake_b.detach()) if detach else (fake_a, fake_b)
 
-    def _discriminator_update(
+    def _discriminator_step(
         self, x_a: Tensor, x_b: Tensor, labels: Tensor, out: DaTranslatorOutputs
     ) -> dict[str, float]:
         """Step D1, D2 (one batched forward): adversarial, source classification, features."""
@@ -177,14 +134,6 @@ class DaTrainer:
         terms.update(vae_and_cycle_terms(out, x_a, x_b, w))
         return terms
 
-    def _frozen_discriminators(self, fake_a: Tensor, fake_b: Tensor) -> dict[str, Any]:
-        """D1(fake_a), D2(fake_b) with gradients to the images only (dropout still active)."""
-        self.discriminators.requires_grad_(False)
-        try:
-            return self.discriminators(fake_a, fake_b)
-        finally:
-            self.discriminators.requires_grad_(True)
-
     @torch.no_grad()
     def classify(self, x: Tensor, domain: str) -> Tensor:
         """Class logits (N, K) for images x (N, C, 32, 32) of `domain`, eval mode (no dropout).
@@ -200,11 +149,3 @@ class DaTrainer:
             return self.discriminators.classify(x.to(self.device), domain)
         finally:
             self.discriminators.train(was_training)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue bit-for-bit; loadable with torch.load(weights_only=True)."""
-        return gan_trainer_state(self)
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a `state_dict()`; the config keys ("model", "source_domain") must match this trainer's."""
-        restore_gan_trainer_state(self, state, must_match=("model", "source_domain"))

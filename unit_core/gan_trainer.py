@@ -1,4 +1,4 @@
-"""What the two-domain image GAN trainers (`UnitTrainer`, `MunitTrainer`) share.
+"""What the two-domain GAN trainers (`UnitTrainer`, `MunitTrainer`, `DaTrainer`) share.
 
 Both run the paper's alternating update with one saving over the reference code: the
 translator's forward runs **once** per step. D1, D2 update first on its detached translations
@@ -9,7 +9,8 @@ generator side updates against the freshly stepped discriminators, which are fro
 For DDP, `wrap` swaps in wrapped modules for the two calls that need gradient sync: the
 translator forward and the discriminator forward of the D step. The generator's adversarial
 term calls the raw discriminators, so DDP sees exactly one forward + backward per wrapper.
-A subclass builds its translator (`build_translator`) and writes `train_step` from
+A subclass builds its translator (`build_translator`), may build other discriminators
+(`build_discriminators`, the DA trainer's classifying pair) and writes `train_step` from
 `checked_batches`, `adversarial_terms` and `generator_update`.
 """
 
@@ -41,12 +42,15 @@ class TwoDomainGanTrainer:
     `loss.gan`, `optimizer` (`OptimizerConfig`) and `seed`.
     """
 
+    # config keys a checkpoint must agree on to be loaded into this trainer
+    state_must_match: tuple[str, ...] = ("model",)
+
     def __init__(self, cfg: Any, device: torch.device | str = "cpu") -> None:
         self.cfg = cfg
         self.device = torch.device(device)
         torch.manual_seed(cfg.seed)  # same seed -> same initial weights
         self.translator = self.build_translator().to(self.device)
-        self.discriminators = DiscriminatorPair(cfg.model).to(self.device)
+        self.discriminators = self.build_discriminators().to(self.device)
         # nn.Module.parameters() yields each tensor once, so shared blocks are stepped once.
         self.gen_optimizer = adam(list(self.translator.parameters()), cfg.optimizer)
         self.dis_optimizer = adam(list(self.discriminators.parameters()), cfg.optimizer)
@@ -60,13 +64,22 @@ class TwoDomainGanTrainer:
         """The generator side of `self.cfg.model`, as one module."""
         raise NotImplementedError
 
+    def build_discriminators(self) -> nn.Module:
+        """D1 and D2 as one module: patch discriminators unless a subclass needs others."""
+        return DiscriminatorPair(self.cfg.model)
+
+    @property
+    def updates_discriminators(self) -> bool:
+        """Whether a step updates D (its forward is then gradient-synced under DDP)."""
+        return self.cfg.loss.gan > 0
+
     def train_step(self, x_a: Tensor, x_b: Tensor) -> dict[str, float]:
         raise NotImplementedError
 
     def wrap(self, wrapper: Callable[[nn.Module], nn.Module]) -> None:
         """Route the gradient-synced calls through `wrapper(module)` (e.g. DDP)."""
         self._translator_call = wrapper(self.translator)
-        if self.cfg.loss.gan > 0:
+        if self.updates_discriminators:
             self._discriminators_call = wrapper(self.discriminators)
 
     def checked_batches(self, x_a: Tensor, x_b: Tensor) -> tuple[Tensor, Tensor]:
@@ -131,10 +144,8 @@ class TwoDomainGanTrainer:
         self.dis_optimizer.step()
         return loss.detach()
 
-    def _frozen_discriminators(
-        self, fake_a: Tensor, fake_b: Tensor
-    ) -> tuple[list[Tensor], list[Tensor]]:
-        """D1(fake_a), D2(fake_b) with gradients to the images only."""
+    def _frozen_discriminators(self, fake_a: Tensor, fake_b: Tensor) -> Any:
+        """D1(fake_a), D2(fake_b) with gradients to the images only (dropout still active)."""
         self.discriminators.requires_grad_(False)
         try:
             return self.discriminators(fake_a, fake_b)
@@ -146,5 +157,5 @@ class TwoDomainGanTrainer:
         return gan_trainer_state(self)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a `state_dict()`; the config keys ("model",) must match this trainer's."""
-        restore_gan_trainer_state(self, state, must_match=("model",))
+        """Restore a `state_dict()`; the `state_must_match` config keys must match this trainer's."""
+        restore_gan_trainer_state(self, state, must_match=self.state_must_match)

@@ -1,5 +1,3 @@
-import io
-
 import pytest
 import torch
 
@@ -92,52 +90,3 @@ def test_reconstruction_loss_falls_on_a_fixed_batch():
     x_a, x_b = tiny_batch(cfg, batch=4)
     recon = [trainer.train_step(x_a, x_b)["recon"] for _ in range(40)]
     assert sum(recon[-5:]) / 5 < 0.5 * sum(recon[:5]) / 5, recon
-
-
-def test_same_seed_gives_same_losses_and_other_seed_differs():
-    def run(seed):
-        trainer = MunitTrainer(tiny_munit_config(seed=seed, channels_a=1))
-        x_a, x_b = tiny_batch(trainer.cfg)
-        return [trainer.train_step(x_a, x_b) for _ in range(3)]
-
-    assert run(0) == run(0)
-    assert run(0) != run(1)
-
-
-def test_save_load_then_next_step_is_identical():
-    cfg = tiny_munit_config(seed=5, loss={"cycle": 10})
-    x_a, x_b = tiny_batch(cfg)
-    original = MunitTrainer(cfg)
-    for _ in range(3):
-        original.train_step(x_a, x_b)
-    buffer = io.BytesIO()
-    torch.save(original.state_dict(), buffer)
-    buffer.seek(0)
-    restored = MunitTrainer(tiny_munit_config(seed=99, loss={"cycle": 10}))
-    restored.load_state_dict(torch.load(buffer, weights_only=True))
-    assert restored.step == 3
-    assert original.train_step(x_a, x_b) == restored.train_step(x_a, x_b)
-    for a, b in zip(
-        original.translator.parameters(), restored.translator.parameters(), strict=True
-    ):
-        assert torch.equal(a, b)
-
-
-def test_loading_a_state_of_another_model_shape_is_refused():
-    state = MunitTrainer(tiny_munit_config(style_dim=8)).state_dict()
-    with pytest.raises(ValueError, match="does not match"):
-        MunitTrainer(tiny_munit_config(style_dim=4)).load_state_dict(state)
-
-
-@pytest.mark.parametrize(
-    "make_batch, message",
-    [
-        (lambda a, b: (a[:, :, :8, :8], b), "image size 16x16"),
-        (lambda a, b: (a, b[:, :1]), "3 channels"),
-        (lambda a, b: (a, b[:1]), "same size"),
-    ],
-)
-def test_bad_batches_raise_clear_value_errors(make_batch, message):
-    trainer = MunitTrainer(tiny_munit_config())
-    with pytest.raises(ValueError, match=message):
-        trainer.train_step(*make_batch(*tiny_batch(trainer.cfg)))
