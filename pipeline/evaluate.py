@@ -137,7 +137,9 @@ def _track(
     run = TrainingRun.start(tracking, trained["run_name"], run_id=trained["mlflow_run_id"])
     try:
         numeric = {
-            k: v for k, v in metrics.items() if k.endswith(("_accuracy", "_baseline", "_gain", "_diversity"))
+            k: v
+            for k, v in metrics.items()
+            if k.endswith(("_accuracy", "_baseline", "_gain", "_diversity"))
         }
         run.log_metrics(numeric, trained["step"])
         if cfg.register and trained.get("mlflow_model_uri") and "val_pixel_accuracy" in metrics:
