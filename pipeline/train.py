@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pipeline.code_fingerprint import training_code_fingerprint
 from pipeline.data.config import dataset_config
 from pipeline.data.shard_reader import TwoDomainBatches, load_manifest
 from pipeline.params_file import load_run_params
@@ -43,7 +44,7 @@ def resolve_location(path_or_uri: str) -> str:
 
 
 def run_name_for(train: TrainConfig, model: Any, manifest_sha: str) -> str:
-    """`run_name-<hash>` over what shapes the training (not where checkpoints go)."""
+    """`run_name-<hash>` over what shapes the training, code included (not where checkpoints go)."""
     shaping = {
         "task": train.task,
         "model": model.to_dict(),
@@ -52,6 +53,7 @@ def run_name_for(train: TrainConfig, model: Any, manifest_sha: str) -> str:
         "batch_size": train.batch_size,
         "seed": train.seed,
         "num_workers": train.scaling.num_workers,
+        "code": training_code_fingerprint(),  # changed code trains afresh, never resumes
     }
     digest = hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:10]
     return f"{train.run_name}-{digest}"

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from pipeline import train as train_module
 from pipeline.tasks import TranslationTask
 from pipeline.train import PreparedRun, run_name_for
 from pipeline.train_config import TrainConfig
@@ -45,6 +46,21 @@ def test_run_name_changes_with_what_shapes_training_only(tiny_root):
         base.manifest_sha,
     )
     assert other_unit != base.run_name
+
+
+def test_run_name_changes_with_the_training_code(tiny_root, monkeypatch):
+    """A changed network or loop must train afresh, not resume the old code's finished run."""
+    base = PreparedRun(tiny_training_params(tiny_root))
+    monkeypatch.setattr(train_module, "training_code_fingerprint", lambda: "0123456789")
+    assert PreparedRun(tiny_training_params(tiny_root)).run_name != base.run_name
+
+
+def test_code_fingerprint_covers_the_model_code():
+    from pipeline import code_fingerprint
+
+    folders = {folder.name for folder, _ in code_fingerprint.SHAPING_SOURCES}
+    assert {"unit_core", "tasks"} <= folders
+    assert len(code_fingerprint.training_code_fingerprint()) == 10
 
 
 def test_missing_manifest_names_the_file(tiny_root):
