@@ -53,7 +53,7 @@ def list_images(location: str) -> InputListing:
     except Exception as err:  # botocore raises many types; the message names the input
         raise DataError(location, f"cannot list input ({type(err).__name__}: {err})") from err
     images = [n for n in names if n.lower().endswith(IMAGE_SUFFIXES)]
-    ignored = [n for n in names if n not in set(images)]
+    ignored = [n for n in names if not n.lower().endswith(IMAGE_SUFFIXES)]
     if not images:
         raise DataError(location, f"no image files ({', '.join(IMAGE_SUFFIXES)}) found")
     return InputListing(images, ignored)

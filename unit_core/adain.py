@@ -55,14 +55,15 @@ class AdainResidualStack(nn.Module):
     def __init__(self, n_blocks: int, channels: int) -> None:
         super().__init__()
         self.blocks = nn.ModuleList(AdainResidualBlock(channels) for _ in range(n_blocks))
+        # Fixed by the architecture: counted once here, not on every forward.
+        self.block_params = [count_adain_params(block) for block in self.blocks]
 
     def forward(self, x: Tensor, params: Tensor) -> Tensor:
-        expected = count_adain_params(self)
+        expected = sum(self.block_params)
         if params.shape[1] != expected:
             raise ValueError(f"expected {expected} AdaIN parameters, got {params.shape[1]}")
-        start = 0
-        for block in self.blocks:
-            end = start + count_adain_params(block)
-            x = block(x, params[:, start:end])
-            start = end
+        for block, block_params in zip(
+            self.blocks, params.split(self.block_params, dim=1), strict=True
+        ):
+            x = block(x, block_params)
         return x

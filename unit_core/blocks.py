@@ -60,3 +60,20 @@ def residual_stack(n_blocks: int, channels: int, norm: str) -> nn.Module:
     if n_blocks == 0:
         return nn.Identity()
     return nn.Sequential(*(ResidualBlock(channels, norm) for _ in range(n_blocks)))
+
+
+def downsampling_encoder(
+    in_ch: int, base_channels: int, n_downsample: int, n_res_blocks: int, norm: str
+) -> nn.Sequential:
+    """7x7 conv, `n_downsample` stride-2 4x4 convs doubling the width, then residual blocks.
+
+    UNIT's per-domain encoder front-end and MUNIT's content encoder are this same stack:
+    (B, in_ch, S, S) -> (B, base_channels * 2**n_downsample, S / 2**n_downsample, ...).
+    """
+    layers: list[nn.Module] = [conv_block(in_ch, base_channels, 7, 1, norm)]
+    ch = base_channels
+    for _ in range(n_downsample):
+        layers.append(conv_block(ch, ch * 2, 4, 2, norm))
+        ch *= 2
+    layers.append(residual_stack(n_res_blocks, ch, norm))
+    return nn.Sequential(*layers)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from unit_core.adain import AdainResidualStack, count_adain_params
-from unit_core.blocks import conv_block, residual_stack
+from unit_core.blocks import conv_block, downsampling_encoder
 from unit_core.munit_config import MunitModelConfig
 
 
@@ -18,13 +18,9 @@ def content_encoder(in_ch: int, cfg: MunitModelConfig) -> nn.Sequential:
 
     Instance norm removes the per-image feature statistics, which is where MUNIT puts style.
     """
-    layers: list[nn.Module] = [conv_block(in_ch, cfg.base_channels, 7, 1, cfg.norm)]
-    ch = cfg.base_channels
-    for _ in range(cfg.n_downsample):
-        layers.append(conv_block(ch, ch * 2, 4, 2, cfg.norm))
-        ch *= 2
-    layers.append(residual_stack(cfg.n_res_blocks, ch, cfg.norm))
-    return nn.Sequential(*layers)
+    return downsampling_encoder(
+        in_ch, cfg.base_channels, cfg.n_downsample, cfg.n_res_blocks, cfg.norm
+    )
 
 
 class StyleEncoder(nn.Module):

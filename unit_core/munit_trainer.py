@@ -16,7 +16,6 @@ parameters get no gradient (e.g. the style encoders with image = cycle = 0): wra
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor
 
 from unit_core.gan_trainer import TwoDomainGanTrainer
@@ -56,9 +55,6 @@ class MunitTrainer(TwoDomainGanTrainer):
 
     cfg: MunitConfig
     translator: MunitTranslator
-
-    def __init__(self, cfg: MunitConfig, device: torch.device | str = "cpu") -> None:
-        super().__init__(cfg, device)
 
     def build_translator(self) -> MunitTranslator:
         return MunitTranslator(self.cfg.model)

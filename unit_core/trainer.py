@@ -7,7 +7,6 @@ terms against the frozen, freshly stepped discriminators.
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor
 
 from unit_core.config import UnitConfig
@@ -21,9 +20,6 @@ class UnitTrainer(TwoDomainGanTrainer):
 
     cfg: UnitConfig
     translator: UnitTranslator
-
-    def __init__(self, cfg: UnitConfig, device: torch.device | str = "cpu") -> None:
-        super().__init__(cfg, device)
 
     def build_translator(self) -> UnitTranslator:
         return UnitTranslator(self.cfg.model)

@@ -17,20 +17,16 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from unit_core.blocks import conv_block, residual_stack, upsample_block
+from unit_core.blocks import downsampling_encoder, residual_stack, upsample_block
 from unit_core.config import ModelConfig
 from unit_core.coupled_vae import CoupledVAE
 
 
 def _encoder_front(in_ch: int, cfg: ModelConfig) -> nn.Sequential:
     """Per-domain front-end: a 7x7 conv, `n_downsample` stride-2 convs, the private res blocks."""
-    layers: list[nn.Module] = [conv_block(in_ch, cfg.base_channels, 7, 1, cfg.norm)]
-    ch = cfg.base_channels
-    for _ in range(cfg.n_downsample):
-        layers.append(conv_block(ch, ch * 2, 4, 2, cfg.norm))
-        ch *= 2
-    layers.append(residual_stack(cfg.n_res_blocks - cfg.n_shared, ch, cfg.norm))
-    return nn.Sequential(*layers)
+    return downsampling_encoder(
+        in_ch, cfg.base_channels, cfg.n_downsample, cfg.n_res_blocks - cfg.n_shared, cfg.norm
+    )
 
 
 def _generator_back(out_ch: int, cfg: ModelConfig) -> nn.Sequential:

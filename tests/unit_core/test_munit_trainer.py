@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from tests.unit_core.munit_tiny import tiny_munit_config
-from tests.unit_core.tiny import tiny_batch
+from tests.unit_core.tiny import parameter_copies, tiny_batch
 from unit_core.munit_trainer import MunitTrainer
 
 TERMS = {
@@ -12,10 +12,6 @@ TERMS = {
     "content": "content_recon",
     "cycle": "cycle_recon",
 }
-
-
-def _params(module: torch.nn.Module) -> list[torch.Tensor]:
-    return [p.detach().clone() for p in module.parameters()]
 
 
 def test_each_optimizer_holds_each_parameter_once():
@@ -31,18 +27,21 @@ def test_each_optimizer_holds_each_parameter_once():
 
 def test_step_updates_both_sides_and_returns_named_losses():
     trainer = MunitTrainer(tiny_munit_config(loss={"cycle": 10}))
-    gen_before, dis_before = _params(trainer.translator), _params(trainer.discriminators)
+    gen_before, dis_before = (
+        parameter_copies(trainer.translator),
+        parameter_copies(trainer.discriminators),
+    )
     losses = trainer.train_step(*tiny_batch(trainer.cfg))
     assert set(losses) == {"dis_adv", *TERMS.values(), "gen_total"}
     assert all(torch.isfinite(torch.tensor(v)) for v in losses.values())
     gen_terms = sum(v for k, v in losses.items() if k not in ("dis_adv", "gen_total"))
     assert losses["gen_total"] == pytest.approx(gen_terms, rel=1e-5)
     assert trainer.step == 1
-    after = _params(trainer.translator)
+    after = parameter_copies(trainer.translator)
     assert all(not torch.equal(a, b) for a, b in zip(gen_before, after, strict=True))
     assert any(
         not torch.equal(a, b)
-        for a, b in zip(dis_before, _params(trainer.discriminators), strict=True)
+        for a, b in zip(dis_before, parameter_copies(trainer.discriminators), strict=True)
     )
     assert all(p.requires_grad for p in trainer.discriminators.parameters())
 
@@ -59,13 +58,13 @@ def test_cycle_is_off_by_default_and_skips_its_decode():
 @pytest.mark.parametrize("weight", ["gan", "image", "style", "content"])
 def test_each_weight_at_zero_switches_its_term_off(weight):
     trainer = MunitTrainer(tiny_munit_config(loss={weight: 0}))
-    dis_before = _params(trainer.discriminators)
+    dis_before = parameter_copies(trainer.discriminators)
     losses = trainer.train_step(*tiny_batch(trainer.cfg))
     assert TERMS[weight] not in losses
     assert all(torch.isfinite(torch.tensor(v)) for v in losses.values())
     if weight == "gan":
         assert "dis_adv" not in losses
-        after = _params(trainer.discriminators)
+        after = parameter_copies(trainer.discriminators)
         assert all(torch.equal(a, b) for a, b in zip(dis_before, after, strict=True))
 
 

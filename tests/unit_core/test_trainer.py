@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from tests.unit_core.tiny import tiny_batch, tiny_config
+from tests.unit_core.tiny import parameter_copies, tiny_batch, tiny_config
 from unit_core.trainer import UnitTrainer
 
 TERMS = {
@@ -11,10 +11,6 @@ TERMS = {
     "cycle_kl": "cycle_kl",
     "cycle_recon": "cycle_recon",
 }
-
-
-def _params(module: torch.nn.Module) -> list[torch.Tensor]:
-    return [p.detach().clone() for p in module.parameters()]
 
 
 def test_no_optimizer_holds_a_parameter_twice_and_shared_blocks_step_once():
@@ -35,17 +31,21 @@ def test_no_optimizer_holds_a_parameter_twice_and_shared_blocks_step_once():
 
 def test_step_updates_discriminators_then_generators_and_returns_named_losses():
     trainer = UnitTrainer(tiny_config())
-    gen_before, dis_before = _params(trainer.translator), _params(trainer.discriminators)
+    gen_before, dis_before = (
+        parameter_copies(trainer.translator),
+        parameter_copies(trainer.discriminators),
+    )
     losses = trainer.train_step(*tiny_batch(trainer.cfg))
     assert set(losses) == {"dis_adv", *TERMS.values(), "gen_total"}
     assert all(torch.isfinite(torch.tensor(v)) for v in losses.values())
     assert trainer.step == 1
     assert any(
-        not torch.equal(a, b) for a, b in zip(gen_before, _params(trainer.translator), strict=True)
+        not torch.equal(a, b)
+        for a, b in zip(gen_before, parameter_copies(trainer.translator), strict=True)
     )
     assert any(
         not torch.equal(a, b)
-        for a, b in zip(dis_before, _params(trainer.discriminators), strict=True)
+        for a, b in zip(dis_before, parameter_copies(trainer.discriminators), strict=True)
     )
     # the generator step must not leave gradients on the (frozen) discriminators
     assert all(p.requires_grad for p in trainer.discriminators.parameters())
@@ -69,7 +69,7 @@ def _grads(trainer: UnitTrainer) -> list[torch.Tensor]:
 @pytest.mark.parametrize("weight", list(TERMS))
 def test_each_weight_at_zero_switches_its_term_off(weight):
     trainer = UnitTrainer(tiny_config(loss={weight: 0}))
-    dis_before = _params(trainer.discriminators)
+    dis_before = parameter_copies(trainer.discriminators)
     losses = trainer.train_step(*tiny_batch(trainer.cfg))
     assert TERMS[weight] not in losses
     assert all(torch.isfinite(torch.tensor(v)) for v in losses.values())
@@ -77,7 +77,7 @@ def test_each_weight_at_zero_switches_its_term_off(weight):
         assert "dis_adv" not in losses
         assert all(
             torch.equal(a, b)
-            for a, b in zip(dis_before, _params(trainer.discriminators), strict=True)
+            for a, b in zip(dis_before, parameter_copies(trainer.discriminators), strict=True)
         )
 
 

@@ -29,3 +29,8 @@ def tiny_batch(cfg: UnitConfig, batch: int = 2, seed: int = 0) -> tuple[torch.Te
     up = torch.nn.functional.interpolate
     size = (m.image_size, m.image_size)
     return up(coarse_a, size=size, mode="bilinear"), up(coarse_b, size=size, mode="bilinear")
+
+
+def parameter_copies(module: torch.nn.Module) -> list[torch.Tensor]:
+    """Detached copies of `module`'s parameters, to compare before and after a step."""
+    return [p.detach().clone() for p in module.parameters()]
