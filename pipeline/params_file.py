@@ -30,13 +30,20 @@ def load_params(path: str | Path) -> dict[str, Any]:
 
 
 def apply_overrides(params: dict[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
-    """A copy of `params` with each `dotted.key=value` set (the key's parent must exist)."""
+    """A copy of `params` with each `dotted.key=value` set.
+
+    The key's top-level section and its parent must exist: `--set steps=2` (meant as
+    train.steps) or a typo'd section would otherwise add a key that no stage reads.
+    """
     result = copy.deepcopy(params)
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise ConfigError(item, "overrides look like section.key=value")
         *parents, leaf = key.split(".")
+        if key.split(".")[0] not in result:
+            raise ConfigError(key, "no such top-level section in params "
+                              f"(known: {', '.join(sorted(map(str, result)))})")
         node = result
         for i, part in enumerate(parents):
             if not isinstance(node.get(part), dict):

@@ -3,7 +3,9 @@
     python -m pipeline.prepare --dataset digits [--params params.yaml] [--output DIR_OR_S3_URI]
     dvc repro prepare@digits            # the same, as the DVC stage (see dvc.yaml)
 
-Exit status 2 with a one-line message naming the file or params key on bad input.
+Exit status 2 with a one-line message naming the file or params key on bad input, and on an
+output that holds anything but this dataset's previous output or overlaps its sources (nothing
+is deleted that prepare did not write; see docs/data.md, "Output safety").
 """
 
 from __future__ import annotations

@@ -138,10 +138,25 @@ def read_bytes(uri: str) -> bytes:
             raise DataError(uri, f"cannot read S3 object ({code})") from err
         except BotoCoreError as err:
             raise DataError(uri, f"cannot read S3 object ({type(err).__name__}: {err})") from err
+    path = Path(uri)
+    problem = _not_a_regular_file(path)
+    if problem:  # checked first: reading a FIFO named like an image would block forever
+        raise DataError(str(uri), problem)
     try:
-        return Path(uri).read_bytes()
+        return path.read_bytes()
     except OSError as err:
         raise DataError(str(uri), f"cannot read file ({err.strerror or err})") from err
+
+
+def _not_a_regular_file(path: Path) -> str | None:
+    """Why an existing entry at `path` is not a readable file (None: a file, or missing)."""
+    if path.is_symlink() and not path.exists():
+        return "broken symbolic link (its target does not exist)"
+    if path.is_dir():
+        return "is a folder, not a file"
+    if path.exists() and not path.is_file():
+        return "not a regular file (a FIFO, socket or device)"
+    return None
 
 
 def write_bytes_atomic(uri: str, data: bytes) -> None:
@@ -191,15 +206,36 @@ def exists(uri: str) -> bool:
 def list_names(prefix: str) -> list[str]:
     """Sorted names (not full URIs) of the files directly under a folder or S3 prefix."""
     if is_s3(prefix):
-        bucket, key = split_s3(prefix)
-        key = key.rstrip("/") + "/" if key else ""
-        names: list[str] = []
-        paginator = s3_client().get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=bucket, Prefix=key, Delimiter="/"):
-            names += [obj["Key"][len(key) :] for obj in page.get("Contents", [])]
-        return sorted(names)
+        return _s3_listing(prefix)[0]
     path = Path(prefix)
     return sorted(p.name for p in path.iterdir() if p.is_file()) if path.is_dir() else []
+
+
+def list_entries(prefix: str) -> list[str]:
+    """Sorted names of everything directly under a folder or S3 prefix, not only files.
+
+    Why beside `list_names`: an input listing must see a folder named ``x.png`` or a broken
+    symbolic link, so that reading it fails with its name instead of it vanishing silently.
+    Locally: files, folders, links (broken or not), FIFOs…; on S3: objects and sub-prefixes.
+    """
+    if is_s3(prefix):
+        objects, sub_prefixes = _s3_listing(prefix)
+        return sorted(objects + sub_prefixes)
+    path = Path(prefix)
+    return sorted(p.name for p in path.iterdir()) if path.is_dir() else []
+
+
+def _s3_listing(prefix: str) -> tuple[list[str], list[str]]:
+    """(sorted object names, sorted sub-prefix names) directly under an S3 prefix."""
+    bucket, key = split_s3(prefix)
+    key = key.rstrip("/") + "/" if key else ""
+    objects: list[str] = []
+    sub_prefixes: list[str] = []
+    paginator = s3_client().get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=key, Delimiter="/"):
+        objects += [obj["Key"][len(key) :] for obj in page.get("Contents", [])]
+        sub_prefixes += [p["Prefix"][len(key) :].rstrip("/") for p in page.get("CommonPrefixes", [])]
+    return sorted(objects), sorted(sub_prefixes)
 
 
 def delete(uri: str) -> None:

@@ -43,11 +43,12 @@ class InputListing:
 
 
 def list_images(location: str) -> InputListing:
-    """Names of the image files directly under a folder or S3 prefix; DataError if none."""
+    """Names of the entries named like images directly under a folder or S3 prefix; DataError
+    if none. A folder ``x.png`` or a broken link is listed: reading it makes it a named bad file."""
     if not storage.is_s3(location) and not Path(location).is_dir():
         raise DataError(location, "input folder does not exist")
     try:
-        names = storage.list_names(location)
+        names = storage.list_entries(location)
     except DataError:
         raise
     except Exception as err:  # botocore raises many types; the message names the input

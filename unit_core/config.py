@@ -33,8 +33,18 @@ class ModelConfig:
     # z = mu + N(0, I) while training (the VAE); false: z = mu, plain autoencoders (with
     # n_shared 0 and the KL / reconstruction weights at 0 this is the CycleGAN-like ablation).
     latent_noise: bool = True
+    # Beyond the paper (off there): domain B's private encoder/generator layers start as copies
+    # of domain A's, so a->b starts as a->a (reconstruction) and keeps the input's layout while
+    # the adversarial term changes its look. Needs channels_a == channels_b.
+    mirror_private_init: bool = False
 
     def validate(self, prefix: str = "") -> None:
+        require(
+            not self.mirror_private_init or self.channels_a == self.channels_b,
+            prefix + "mirror_private_init",
+            f"copies one domain's private layers into the other's, so both domains need the "
+            f"same channels, got {self.channels_a} and {self.channels_b} (set it to false)",
+        )
         require(self.image_size >= 8, prefix + "image_size", f"must be >= 8, got {self.image_size}")
         for key in ("channels_a", "channels_b"):
             value = getattr(self, key)
@@ -118,9 +128,17 @@ class OptimizerConfig:
     beta1: float = 0.5
     beta2: float = 0.999
     weight_decay: float = 1e-4
+    # Beyond the paper (0 = off, as the paper): evaluate and export an exponential moving
+    # average of the weights (unit_core/weight_average.py); e.g. 0.99 averages ~100 steps.
+    ema_decay: float = 0.0
 
     def validate(self, prefix: str = "") -> None:
         require(self.lr > 0, prefix + "lr", f"must be > 0, got {self.lr}")
+        require(
+            self.ema_decay == 0 or 0 < self.ema_decay < 1,
+            prefix + "ema_decay",
+            f"must be 0 (off) or in (0, 1), got {self.ema_decay}",
+        )
         for key in ("beta1", "beta2"):
             value = getattr(self, key)
             require(0 <= value < 1, prefix + key, f"must be in [0, 1), got {value}")

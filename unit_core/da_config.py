@@ -38,6 +38,11 @@ class DaModelConfig:
     # Dropout before each tied D layer and on the top features (2017: 0.1, 0.3, 0.5, 0.5).
     dropout: tuple[float, ...] = (0.1, 0.3, 0.5, 0.5)
     gan_loss: Literal["log", "lsgan"] = "log"  # the 2017 code's 2-way softmax == log-loss
+    # Beyond the 2017 code (off there): the target's private layers of E, G and D start as
+    # copies of the source's, so the target's first D layer reads target images the way the
+    # source's reads source images from step 0 (the source-only baseline's starting point)
+    # instead of from random weights. Needs channels_a == channels_b.
+    mirror_private_init: bool = False
 
     def validate(self, prefix: str = "") -> None:
         require(
@@ -59,6 +64,12 @@ class DaModelConfig:
             len(self.dropout) == 4,
             prefix + "dropout",
             f"needs 4 rates (one per tied D layer input and the top features), got {len(self.dropout)}",
+        )
+        require(
+            not self.mirror_private_init or self.channels_a == self.channels_b,
+            prefix + "mirror_private_init",
+            f"copies one domain's private layers into the other's, so both domains need the "
+            f"same channels, got {self.channels_a} and {self.channels_b} (set it to false)",
         )
         for i, rate in enumerate(self.dropout):
             require(0 <= rate < 1, f"{prefix}dropout[{i}]", f"must be in [0, 1), got {rate}")

@@ -72,6 +72,8 @@ class DaDiscriminatorPair(nn.Module):
         d = cfg.dis_base_channels
         self.front_a = _conv_pool(cfg.channels_a, d)
         self.front_b = _conv_pool(cfg.channels_b, d)
+        if cfg.mirror_private_init:  # the target's first layer starts as the source's
+            self.front_b.load_state_dict(self.front_a.state_dict())
         self.tied_layers = TiedDiscriminatorLayers(d, cfg.dropout)
         self.real_fake_head = nn.Conv2d(8 * d, 1, 2)
         self.class_head = nn.Conv2d(8 * d, cfg.num_classes, 2)

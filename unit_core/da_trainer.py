@@ -28,7 +28,7 @@ from unit_core.da_discriminator import DaDiscriminatorPair
 from unit_core.da_inputs import check_labels
 from unit_core.da_losses import feature_matching_loss, source_classification_loss
 from unit_core.da_translator import DaTranslator, DaTranslatorOutputs
-from unit_core.gan_trainer import TwoDomainGanTrainer
+from unit_core.gan_trainer import TwoDomainGanTrainer, check_finite
 from unit_core.inputs import check_batch
 from unit_core.losses import (
     discriminator_loss,
@@ -110,14 +110,12 @@ class DaTrainer(TwoDomainGanTrainer):
                 feature_matching_loss(fa[:n], fb[:n]) + feature_matching_loss(fa[n:], fb[n:])
             )
         total = torch.stack(list(terms.values())).sum()
+        values = {k: float(v.detach()) for k, v in terms.items()}
+        check_finite(values, self.step + 1)
         self.dis_optimizer.zero_grad(set_to_none=True)
         total.backward()
         self.dis_optimizer.step()
-        return (
-            {k: float(v.detach()) for k, v in terms.items()}
-            | extra
-            | {"dis_total": float(total.detach())}
-        )
+        return values | extra | {"dis_total": float(total.detach())}
 
     def _generator_terms(
         self, x_a: Tensor, x_b: Tensor, out: DaTranslatorOutputs
@@ -143,9 +141,10 @@ class DaTrainer(TwoDomainGanTrainer):
         ("features of the source discriminator": above the first layer D1 and D2 are one).
         """
         check_batch(x, self.cfg.channels(domain), self.cfg.model.image_size, f"images_{domain}")
-        was_training = self.discriminators.training
-        self.discriminators.eval()
+        network = self.eval_discriminators
+        was_training = network.training
+        network.eval()
         try:
-            return self.discriminators.classify(x.to(self.device), domain)
+            return network.classify(x.to(self.device), domain)
         finally:
-            self.discriminators.train(was_training)
+            network.train(was_training)

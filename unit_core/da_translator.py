@@ -80,6 +80,9 @@ class DaTranslator(CoupledVAE):
         )
         self.generator_back_a = _generator_back(c, cfg.channels_a)
         self.generator_back_b = _generator_back(c, cfg.channels_b)
+        if cfg.mirror_private_init:
+            self.encoder_front_b.load_state_dict(self.encoder_front_a.state_dict())
+            self.generator_back_b.load_state_dict(self.generator_back_a.state_dict())
 
     def decode_both(self, z: Tensor) -> tuple[Tensor, Tensor]:
         """(G1(z), G2(z)) for latents z (N, L, 1, 1): the shared head runs once."""

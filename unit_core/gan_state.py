@@ -27,6 +27,17 @@ def gan_trainer_state(trainer: Any) -> dict[str, Any]:
         "dis_optimizer": trainer.dis_optimizer.state_dict(),
         "noise_rng": trainer.noise.get_state(),
         "torch_rng": torch.get_rng_state(),
+    } | _average_state(trainer)
+
+
+def _average_state(trainer: Any) -> dict[str, Any]:
+    """The EMA weights, when the trainer keeps them (absent keys: EMA off)."""
+    if getattr(trainer, "averages", None) is None:
+        return {}
+    translator, discriminators = trainer.averages
+    return {
+        "ema_translator": translator.state_dict(),
+        "ema_discriminators": discriminators.state_dict(),
     }
 
 
@@ -58,6 +69,11 @@ def restore_gan_trainer_state(
     trainer.noise.set_state(state["noise_rng"])
     torch.set_rng_state(state["torch_rng"])
     trainer.step = int(state["step"])
+    if getattr(trainer, "averages", None) is not None:
+        if "ema_translator" not in state:
+            raise ValueError("checkpoint has no EMA weights but this trainer's ema_decay is on")
+        trainer.averages[0].load_state_dict(state["ema_translator"])
+        trainer.averages[1].load_state_dict(state["ema_discriminators"])
 
 
 def _plain(value: Any) -> Any:

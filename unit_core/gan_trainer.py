@@ -16,6 +16,7 @@ A subclass builds its translator (`build_translator`), may build other discrimin
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -27,12 +28,27 @@ from unit_core.discriminator import DiscriminatorPair
 from unit_core.gan_state import gan_trainer_state, restore_gan_trainer_state
 from unit_core.inputs import check_batch
 from unit_core.losses import discriminator_loss, generator_adversarial_loss
+from unit_core.weight_average import WeightAverage
 
 
 def adam(params: list[nn.Parameter], opt: OptimizerConfig) -> torch.optim.Adam:
     return torch.optim.Adam(
         params, lr=opt.lr, betas=(opt.beta1, opt.beta2), weight_decay=opt.weight_decay
     )
+
+
+class DivergedError(FloatingPointError):
+    """A loss term became NaN or infinite: training stops before the step applies it."""
+
+
+def check_finite(terms: dict[str, float], step: int) -> None:
+    """Raise `DivergedError` naming the step and the first non-finite term."""
+    for name, value in terms.items():
+        if not math.isfinite(value):
+            raise DivergedError(
+                f"training diverged at step {step}: loss term '{name}' is {value} "
+                "(lower the learning rate or enable optimizer.ema_decay / warm-up)"
+            )
 
 
 class TwoDomainGanTrainer:
@@ -57,6 +73,13 @@ class TwoDomainGanTrainer:
         self.noise = torch.Generator(device=self.device)
         self.noise.manual_seed(cfg.seed + 1)
         self.step = 0
+        # EMA copies for evaluation and export (cfg.optimizer.ema_decay; None when off)
+        decay = getattr(cfg.optimizer, "ema_decay", 0.0)
+        self.averages = (
+            (WeightAverage(self.translator, decay), WeightAverage(self.discriminators, decay))
+            if decay > 0
+            else None
+        )
         self._translator_call: Callable[..., Any] = self.translator
         self._discriminators_call: Callable[..., Any] = self.discriminators
 
@@ -75,6 +98,16 @@ class TwoDomainGanTrainer:
 
     def train_step(self, x_a: Tensor, x_b: Tensor) -> dict[str, float]:
         raise NotImplementedError
+
+    @property
+    def eval_translator(self) -> nn.Module:
+        """The translator that evaluation and export use: the EMA copy when enabled."""
+        return self.averages[0].module if self.averages is not None else self.translator
+
+    @property
+    def eval_discriminators(self) -> nn.Module:
+        """The discriminators evaluation uses (the DA classifier lives there): EMA when enabled."""
+        return self.averages[1].module if self.averages is not None else self.discriminators
 
     def wrap(self, wrapper: Callable[[nn.Module], nn.Module]) -> None:
         """Route the gradient-synced calls through `wrapper(module)` (e.g. DDP)."""
@@ -118,11 +151,15 @@ class TwoDomainGanTrainer:
         if not gen_terms:
             raise ValueError("all generator loss weights are 0: nothing to train")
         gen_total = torch.stack(gen_terms).sum()
+        result = {k: float(v.detach()) for k, v in losses.items()}
+        check_finite(result, self.step + 1)
         self.gen_optimizer.zero_grad(set_to_none=True)
         gen_total.backward()
         self.gen_optimizer.step()
         self.step += 1
-        result = {k: float(v.detach()) for k, v in losses.items()}
+        if self.averages is not None:
+            self.averages[0].update(self.translator)
+            self.averages[1].update(self.discriminators)
         result["gen_total"] = float(gen_total.detach())
         return result
 
@@ -139,6 +176,7 @@ class TwoDomainGanTrainer:
             discriminator_loss([t[:n] for t in logits_a], [t[n:] for t in logits_a], kind)
             + discriminator_loss([t[:n] for t in logits_b], [t[n:] for t in logits_b], kind)
         )
+        check_finite({"dis_adv": float(loss.detach())}, self.step + 1)
         self.dis_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.dis_optimizer.step()

@@ -68,6 +68,9 @@ class UnitTranslator(CoupledVAE):
         self.shared_generator_head = residual_stack(cfg.n_shared, cfg.latent_channels, cfg.norm)
         self.generator_back_a = _generator_back(cfg.channels_a, cfg)
         self.generator_back_b = _generator_back(cfg.channels_b, cfg)
+        if cfg.mirror_private_init:
+            self.encoder_front_b.load_state_dict(self.encoder_front_a.state_dict())
+            self.generator_back_b.load_state_dict(self.generator_back_a.state_dict())
 
     def decode(self, z_for_a: Tensor, z_for_b: Tensor) -> tuple[Tensor, Tensor]:
         """(G1(z_for_a), G2(z_for_b)); the shared head runs once on both latents."""

@@ -1,8 +1,10 @@
 """Unpaired image folders in the common ``trainA/ trainB/ testA/ testB/`` layout.
 
 Each domain/split points at one folder (local or an S3 prefix) of PNG/JPEG/… files of any size;
-files are taken in sorted name order so the result does not depend on the file system. Files
-with other suffixes are ignored (and logged), an empty folder is an error.
+files are taken in sorted name order so the result does not depend on the file system. Entries
+with other suffixes are ignored (and logged), an empty folder is an error. An entry named like an
+image that is not a readable file (a folder ``x.png``, a broken link) stays in the list, so that
+reading it fails naming it — a bad file like any other (skipped and listed in skip mode).
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ log = logging.getLogger(__name__)
 
 
 def list_images(folder: str) -> list[str]:
-    """Sorted full paths/URIs of the image files directly in `folder`; DataError if none."""
-    names = [n for n in storage.list_names(folder) if not n.startswith(".")]
+    """Sorted full paths/URIs of the entries named like images directly in `folder`; DataError
+    if none."""
+    names = [n for n in storage.list_entries(folder) if not n.startswith(".")]
     images = [n for n in names if n.lower().endswith(IMAGE_SUFFIXES)]
     ignored = sorted(set(names) - set(images))
     if ignored:
-        log.warning("%s: ignoring %d non-image file(s), e.g. %s", folder, len(ignored), ignored[:3])
+        log.warning("%s: ignoring %d non-image entries, e.g. %s", folder, len(ignored), ignored[:3])
     if not images:
         raise DataError(folder, "no image files found (empty domain folder or wrong path)")
     return [storage.join(folder, n) for n in images]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from pipeline import storage
 from pipeline.data.config import DatasetConfig, PrepareDataset, SplitSource
@@ -38,6 +39,37 @@ def resolve(config: DatasetConfig, path: str, key: str) -> str:
     if storage.is_s3(path) or os.path.isabs(path):
         return path
     return storage.join(config.source_root, path)
+
+
+def relative_to_root(config: DatasetConfig, where: str) -> str:
+    """The inverse of `resolve` for reports: `where` relative to `source_root` when inside it.
+
+    Why: the manifest lists skipped files; absolute paths would make it depend on the machine.
+    """
+    root = str(config.source_root)
+    if storage.is_s3(root) != storage.is_s3(where):
+        return where
+    if storage.is_s3(root):
+        base = root.rstrip("/") + "/"
+        return where[len(base) :] if where.startswith(base) else where
+    try:
+        return PurePath(where).relative_to(root).as_posix()
+    except ValueError:  # outside source_root (an absolute split path)
+        return where
+
+
+def source_locations(ds: PrepareDataset) -> list[str]:
+    """`source_root` and every split path/labels file the dataset reads (for overlap checks)."""
+    config = ds.config
+    found = [config.source_root]
+    for domain, dom in ds.domains.items():
+        for split, src in dom.splits.items():
+            key = f"prepare.datasets.{ds.name}.domains.{domain}.splits.{split}"
+            found += [resolve(config, p, key) for p in (src.path, src.labels) if p]
+    for split, src in ds.pair_splits.items():
+        if src.path:
+            found.append(resolve(config, src.path, f"prepare.datasets.{ds.name}.pairs.{split}"))
+    return found
 
 
 def open_unpaired(fmt: str, config: DatasetConfig, src: SplitSource, key: str):

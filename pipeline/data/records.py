@@ -25,3 +25,13 @@ class SourceImage:
     label: int | None
     pair_id: int | None
     source: str
+
+
+def storable_text(text: str) -> str:
+    """`text` with undecodable file-name bytes written as ``\\xNN``: valid UTF-8 for Parquet/JSON.
+
+    Why: a Linux file name is bytes; Python turns a byte that is not UTF-8 (Latin-1 ``é`` = 0xE9)
+    into a lone surrogate (``\\udce9``) that no UTF-8 writer accepts. Such a ``café.png`` is
+    recorded as ``caf\\xe9.png`` (surrogateescape → backslashreplace); valid names are unchanged.
+    """
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

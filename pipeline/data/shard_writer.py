@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from pipeline import storage
 from pipeline.data.manifest import ShardInfo
+from pipeline.data.records import storable_text
 from pipeline.data.shard_schema import SHARD_SCHEMA, encode_image
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class ShardWriter:
             "id": f"{domain}/{split}/{index:07d}", "domain": domain, "split": split,
             "image": encode_image(chw, self.encoding), "encoding": self.encoding,
             "height": h, "width": w, "channels": c, "label": label, "pair_id": pair_id,
-            "source": source,
+            "source": storable_text(source),
         })
         if len(buf) >= self.rows_per_shard:
             self._flush(key)

@@ -1,15 +1,17 @@
 """Prepare one dataset: read sources → preprocess → Parquet shards + manifest, atomically.
 
+Output safety (pipeline/data/output_guard.py): an output holds nothing but this dataset's
+manifest and shards (or is missing or empty) and overlaps no source; otherwise nothing is read
+or written. Only those files of the previous output are ever replaced or deleted.
 Failure safety: locally, everything is written into a hidden sibling folder which replaces the
 old output only after the manifest is complete (an earlier good output survives any failure).
-On S3, shards (content-addressed names) are uploaded first and the manifest last; shards no
-longer referenced are deleted only after the new manifest is in place.
+On S3, shards (content-addressed names) are uploaded first and the manifest last; shards of the
+previous output that the new manifest no longer lists are deleted only after it is in place.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,12 @@ from tqdm import tqdm
 from pipeline import storage
 from pipeline.data.config import PrepareDataset, dataset_config
 from pipeline.data.errors import DataError
+from pipeline.data.local_output import remove_abandoned_staging, staging_folder, swap_into_place
 from pipeline.data.manifest import MANIFEST_NAME, Manifest
-from pipeline.data.open_sources import SplitJob, split_jobs
+from pipeline.data.open_sources import SplitJob, relative_to_root, source_locations, split_jobs
+from pipeline.data.output_guard import check_apart, drop_stale, owned_files
 from pipeline.data.preprocess import to_chw
+from pipeline.data.records import storable_text
 from pipeline.data.shard_schema import PNG, RAW
 from pipeline.data.shard_writer import ShardWriter
 from pipeline.data.subset import fixed_seed_subset
@@ -41,35 +46,37 @@ def prepare_dataset(
     ds = dataset_config(params, name)
     out = str(output or ds.config.output)
     remote = ds.config.shards_uri
+    targets = [out] + ([remote] if remote and remote != out else [])
+    check_apart(targets, source_locations(ds))
+    owned = {target: owned_files(target, name) for target in targets}  # refuses foreign folders
     jobs = split_jobs(ds)  # opening readers validates headers before anything is written
     if storage.is_s3(out):
-        folder = remote or out
-        manifest = _write(ds, jobs, folder, progress)
-        _publish_remote(manifest, folder, remote)
-        storage.write_bytes_atomic(storage.join(out, MANIFEST_NAME), manifest.to_json())
+        manifest = _write(ds, jobs, remote or out, progress)
+        manifest.shards_root = remote
+        for target in reversed(targets):  # the shards' own manifest first, the pointer last
+            storage.write_bytes_atomic(storage.join(target, MANIFEST_NAME), manifest.to_json())
     else:
         final = Path(out)
         final.parent.mkdir(parents=True, exist_ok=True)
-        staging = final.parent / f".{final.name}.tmp-{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_abandoned_staging(final)
+        staging = staging_folder(final)
+        shutil.rmtree(staging, ignore_errors=True)  # ours by name: a dead run with our pid
         try:
             manifest = _write(ds, jobs, remote or str(staging), progress)
-            _publish_remote(manifest, remote, remote)
+            manifest.shards_root = remote
+            if remote:
+                storage.write_bytes_atomic(storage.join(remote, MANIFEST_NAME), manifest.to_json())
             storage.write_bytes_atomic(str(staging / MANIFEST_NAME), manifest.to_json())
-            _swap_into_place(staging, final)
+            swap_into_place(staging, final, owned[out])
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+    keep = {MANIFEST_NAME} | {s.file for s in manifest.shards}
+    for target in targets:
+        if storage.is_s3(target):
+            drop_stale(target, owned[target], keep)
     manifest.root = remote or out
     log.info("prepared %s → %s: %s", name, out, manifest.counts)
     return manifest
-
-
-def _publish_remote(manifest: Manifest, folder: str | None, remote: str | None) -> None:
-    """On S3: record where the shards are, write the manifest there last, drop stale shards."""
-    manifest.shards_root = remote
-    if folder is not None and storage.is_s3(folder):
-        storage.write_bytes_atomic(storage.join(folder, MANIFEST_NAME), manifest.to_json())
-        _delete_unreferenced(folder, manifest)
 
 
 def _write(ds: PrepareDataset, jobs: list[SplitJob], folder: str, progress: bool) -> Manifest:
@@ -102,7 +109,8 @@ def _write(ds: PrepareDataset, jobs: list[SplitJob], folder: str, progress: bool
                     if not cfg.skip_bad_files:
                         raise
                     log.warning("skipping %s", err)
-                    skipped.append({"source": err.where, "problem": err.problem})
+                    skipped.append({"source": storable_text(relative_to_root(cfg, err.where)),
+                                    "problem": storable_text(err.problem)})
                 bar.update(1 if job.domain else 2)
     if skipped:
         log.warning("%s: skipped %d bad file(s)", ds.name, len(skipped))
@@ -139,19 +147,3 @@ def _items(job: SplitJob, i: int):
         return [(job.domain, job.source[i])]
     a, b = job.source[i]
     return [("a", a), ("b", b)]
-
-
-def _swap_into_place(staging: Path, final: Path) -> None:
-    """Replace `final` by `staging` with two renames; the old folder is removed last."""
-    old = final.parent / f".{final.name}.old-{os.getpid()}"
-    if final.exists():
-        os.replace(final, old)
-    os.replace(staging, final)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _delete_unreferenced(prefix: str, manifest: Manifest) -> None:
-    keep = {s.file for s in manifest.shards}
-    for name in storage.list_names(prefix):
-        if name.endswith(".parquet") and name not in keep:
-            storage.delete(storage.join(prefix, name))

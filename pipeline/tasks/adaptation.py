@@ -85,13 +85,14 @@ class AdaptationTask(TrainerTask):
 
     @torch.no_grad()
     def image_rows(self, batch: DomainBatch) -> dict[str, torch.Tensor]:
-        net, device = self.trainer.translator, self.trainer.device
+        net, device = self.trainer.eval_translator, self.trainer.device
         x_a, x_b = to_model_range(batch.a[:GRID_IMAGES]), to_model_range(batch.b[:GRID_IMAGES])
+        was_training = net.training
         net.eval()
         try:
             out = net(x_a.to(device), x_b.to(device))
         finally:
-            net.train()
+            net.train(was_training)
         rows = {
             "a": x_a,
             "a2b": out.a2b,

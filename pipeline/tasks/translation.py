@@ -64,20 +64,21 @@ class TranslationTask(TrainerTask):
         if self._val_pairs is None:
             return {}
         return {
-            "val_pixel_accuracy": pixel_accuracy_on_pairs(self.trainer.translator, self._val_pairs)
+            "val_pixel_accuracy": pixel_accuracy_on_pairs(self.trainer.eval_translator, self._val_pairs)
         }
 
     @torch.no_grad()
     def image_rows(self, batch: DomainBatch) -> dict[str, torch.Tensor]:
         """a, a->b, recon, cycle (and the same from b) for the first images, z = mu (UNIT) or
         the prior's mean style (MUNIT); a stream the losses do not compute is left out."""
-        net, device = self.trainer.translator, self.trainer.device
+        net, device = self.trainer.eval_translator, self.trainer.device
         x_a, x_b = to_model_range(batch.a[:GRID_IMAGES]), to_model_range(batch.b[:GRID_IMAGES])
+        was_training = net.training
         net.eval()
         try:
             out = net(x_a.to(device), x_b.to(device))
         finally:
-            net.train()
+            net.train(was_training)
         rows = {
             "a": x_a, "a2b": out.a2b, "recon_a": out.recon_a, "cycle_a": out.cycle_a,
             "b": x_b, "b2a": out.b2a, "recon_b": out.recon_b, "cycle_b": out.cycle_b,
@@ -85,7 +86,7 @@ class TranslationTask(TrainerTask):
         return {name: to_uint8(img.cpu()) for name, img in rows.items() if img is not None}
 
     def export(self, folder: Path) -> None:
-        save_translator_weights(self.trainer.translator, self.trainer.cfg, folder / MODEL_FILE)
+        save_translator_weights(self.trainer.eval_translator, self.trainer.cfg, folder / MODEL_FILE)
 
     def log_model(self, run: TrainingRun) -> str:
-        return run.log_translator(self.trainer.translator, self.trainer.cfg)
+        return run.log_translator(self.trainer.eval_translator, self.trainer.cfg)

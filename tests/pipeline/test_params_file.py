@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipeline.data.config import dataset_config
 from pipeline.params_file import apply_overrides, load_params, load_run_params, merge_preset
@@ -22,6 +23,24 @@ def test_overrides_parse_yaml_scalars_and_leave_the_original_alone():
 def test_bad_overrides_are_config_errors(item):
     with pytest.raises(ConfigError):
         apply_overrides({"train": {"steps": 10}}, [item])
+
+
+@pytest.mark.parametrize("item", ["toplevel_typo=1", "steps=2", "trian.steps=2"])
+def test_override_of_a_top_level_section_params_lack_names_the_key(item):
+    key = item.split("=")[0]
+    with pytest.raises(ConfigError, match=rf"'{key}': no such top-level section .*known: train"):
+        apply_overrides({"train": {"steps": 10}}, [item])
+
+
+def test_prepare_with_an_unknown_set_key_exits_2_before_writing(tmp_path, caplog):
+    from pipeline.prepare import main
+    from tests.pipeline.data.tiny_params import aerial_params
+
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(aerial_params(str(tmp_path / "out"))))
+    code = main(["--dataset", "maps", "--params", str(tmp_path / "params.yaml"), "--no-progress",
+                 "--set", "toplevel_typo=1"])
+    assert code == 2 and "toplevel_typo" in caplog.text
+    assert not (tmp_path / "out").exists()
 
 
 def test_unreadable_params_file_names_it(tmp_path):

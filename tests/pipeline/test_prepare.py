@@ -30,6 +30,21 @@ def test_cli_writes_shards(tmp_path, capsys):
     assert "toy: 33 images" in capsys.readouterr().out
 
 
+def test_output_at_the_raw_images_or_a_full_folder_exits_2_and_deletes_nothing(tmp_path, caplog):
+    raw = tmp_path / "raw"
+    params = digits_params(raw, str(tmp_path / "photos"))
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "cat.jpg").write_bytes(b"precious")
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    args = ["--dataset", "toy", "--params", str(tmp_path / "params.yaml"), "--no-progress"]
+    assert main([*args, "--output", str(raw)]) == 2
+    assert f"{raw}: output overlaps the source location {raw}" in caplog.text
+    assert main(args) == 2  # `output:` of params.yaml: a folder of someone's photos
+    assert f"{tmp_path / 'photos'}: output holds 1 entries" in caplog.text
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
 def test_embedded_default_digits(tmp_path):
     """The committed MNIST ↔ USPS default: protocol sizes, 32×32 grey, labels 0..9."""
     params = yaml.safe_load((REPO / "params.yaml").read_text())

@@ -1,5 +1,7 @@
 """Storage seam: atomic local writes, and a real S3 server (SeaweedFS) for the s3:// paths."""
 
+import os
+
 import pytest
 import torch
 
@@ -69,6 +71,36 @@ def test_s3_rewrite_drops_stale_shards_and_missing_shard_is_named(s3_bucket):
     storage.delete(storage.join(remote, shard.file))
     with pytest.raises(DataError, match=rf"{shard.file}: cannot read S3 object"):
         load_split(load_manifest(remote), "a", "val")
+
+
+@pytest.mark.s3
+def test_s3_output_with_foreign_objects_is_refused_and_interrupted_shards_are_ours(s3_bucket):
+    remote = f"{s3_bucket}/maps"
+    storage.write_bytes_atomic(f"{remote}/mine.parquet", b"someone's table")
+    params = aerial_params(remote, counts=(3, 2, 2))
+    with pytest.raises(DataError, match=rf"{remote}: output holds 1 entries .*mine.parquet"):
+        prepare_dataset(params, "maps", progress=False)
+    assert storage.list_names(remote) == ["mine.parquet"]
+    storage.delete(f"{remote}/mine.parquet")
+    orphan = "a-train-00007-0123456789ab.parquet"  # left by an upload cut off before its manifest
+    storage.write_bytes_atomic(f"{remote}/{orphan}", b"half")
+    manifest = prepare_dataset(params, "maps", progress=False)
+    assert storage.list_names(remote) == sorted([s.file for s in manifest.shards] + ["manifest.json"])
+
+
+def test_folder_and_broken_link_named_like_images_are_listed(tmp_path):
+    (tmp_path / "x.png").mkdir()
+    (tmp_path / "gone.png").symlink_to(tmp_path / "missing.png")
+    (tmp_path / "real.png").write_bytes(b"data")
+    assert storage.list_names(str(tmp_path)) == ["real.png"]
+    assert storage.list_entries(str(tmp_path)) == ["gone.png", "real.png", "x.png"]
+    with pytest.raises(DataError, match=r"x.png: is a folder, not a file"):
+        storage.read_bytes(str(tmp_path / "x.png"))
+    with pytest.raises(DataError, match=r"gone.png: broken symbolic link"):
+        storage.read_bytes(str(tmp_path / "gone.png"))
+    os.mkfifo(tmp_path / "pipe.png")  # reading it would block forever: refused up front
+    with pytest.raises(DataError, match=r"pipe.png: not a regular file"):
+        storage.read_bytes(str(tmp_path / "pipe.png"))
 
 
 @pytest.mark.s3

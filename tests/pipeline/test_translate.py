@@ -102,6 +102,20 @@ def test_bad_files_are_skipped_listed_and_exit_1(unit_model: Path, tmp_path: Pat
     assert "c_colour.png" in caplog.text and "4 bad input file(s)" in caplog.text
 
 
+def test_folder_and_broken_link_named_like_images_are_bad_files(unit_model: Path, tmp_path: Path,
+                                                                capsys) -> None:
+    folder = tmp_path / "in"
+    write_images(folder, channels=1, count=2)
+    (folder / "x.png").mkdir()
+    (folder / "gone.png").symlink_to(tmp_path / "missing.png")
+    code, summary = run_cli(capsys, "--model", str(unit_model), "--input", str(folder),
+                            "--output", str(tmp_path / "out"))  # fmt: skip
+    assert code == 1 and summary["translated"] == 2 and summary["inputs"] == 4
+    bad = {b["file"]: b["problem"] for b in summary["bad_files"]}
+    assert bad == {"gone.png": "broken symbolic link (its target does not exist)",
+                   "x.png": "is a folder, not a file"}
+
+
 def _da_model(folder: Path) -> Path:
     AdaptationTask(tiny_da_config()).export(folder)
     return next(folder.iterdir())

@@ -88,3 +88,17 @@ def write_images(folder: Path, n: int, size: tuple[int, int] = (20, 14), mode: s
         paths.append(folder / f"img_{i:03d}{suffix}")
         img.save(paths[-1])
     return paths
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def write_bomb_png(path: Path, side: int = 20000) -> Path:
+    """A ~60-byte PNG whose header claims side×side 1-bit pixels (400 M for 20000): a
+    decompression bomb by Pillow's limit, made without ever holding such an image in memory."""
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)  # 1-bit grey, no interlace
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+                     + _png_chunk(b"IDAT", zlib.compress(b"")) + _png_chunk(b"IEND", b""))
+    return path

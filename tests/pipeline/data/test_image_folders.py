@@ -7,7 +7,7 @@ from PIL import Image
 from pipeline.data.errors import DataError
 from pipeline.data.image_decode import decode_image
 from pipeline.data.image_folders import read_image_folder
-from tests.pipeline.data.fixture_files import write_images
+from tests.pipeline.data.fixture_files import write_bomb_png, write_images
 
 
 def test_reads_sorted_images_of_any_size_and_ignores_other_files(tmp_path):
@@ -47,8 +47,43 @@ def test_non_image_file_with_image_suffix(tmp_path):
         read_image_folder(str(folder))[0]
 
 
-def test_sixteen_bit_image_is_refused(tmp_path):
+def test_sixteen_bit_grey_is_scaled_to_eight_bits(tmp_path):
     path = tmp_path / "deep.png"
-    Image.fromarray(np.full((4, 4), 40000, np.uint16)).save(path)
-    with pytest.raises(DataError, match=r"deep.png: unsupported image mode"):
+    Image.fromarray(np.array([[0, 257, 40000, 65535]], np.uint16)).save(path)  # mode I;16
+    pixels = decode_image(path.read_bytes(), str(path))
+    assert pixels.dtype == np.uint8 and pixels[..., 0].tolist() == [[0, 1, 156, 255]]  # v >> 8
+
+
+def test_float_image_is_refused(tmp_path):
+    path = tmp_path / "float.tif"
+    Image.fromarray(np.full((4, 4), 0.5, np.float32)).save(path)  # mode F: no known range
+    with pytest.raises(DataError, match=r"float.tif: unsupported image mode F"):
         decode_image(path.read_bytes(), str(path))
+
+
+def test_decompression_bomb_names_the_file(tmp_path):
+    path = write_bomb_png(tmp_path / "bomb.png")
+    assert path.stat().st_size < 100
+    with pytest.raises(DataError, match=r"bomb.png: image too large to decode safely"):
+        decode_image(path.read_bytes(), str(path))
+
+
+def test_unidentifiable_file_message_holds_no_object_repr(tmp_path):
+    with pytest.raises(DataError) as caught:
+        decode_image(b"plain text", "notes.png")
+    assert " at 0x" not in str(caught.value) and "<" not in str(caught.value)
+
+
+def test_folder_and_broken_link_named_like_images_are_listed_and_fail_by_name(tmp_path, caplog):
+    folder = tmp_path / "trainA"
+    write_images(folder, 1)
+    (folder / "x.png").mkdir()
+    (folder / "gone.png").symlink_to(tmp_path / "missing.png")
+    (folder / "sub").mkdir()
+    src = read_image_folder(str(folder))
+    assert len(src) == 3  # gone.png, img_000.png, x.png
+    with pytest.raises(DataError, match=r"gone.png: broken symbolic link"):
+        src[0]
+    with pytest.raises(DataError, match=r"x.png: is a folder, not a file"):
+        src[2]
+    assert "sub" in caplog.text  # a folder not named like an image is ignored, but logged
