@@ -1,7 +1,7 @@
 """The source-only baseline: the DA model's classifier stack trained on source labels alone.
 
 Same first layer, tied layers (with dropout) and class head as the adapting discriminator, same
-Adam settings and seed, no translator, no target images. Reported beside the adapted model's
+Adam settings, weight averaging (`optimizer.ema_decay`: the comparison stays like for like) and seed, no translator, no target images. Reported beside the adapted model's
 target accuracy so every run shows what adaptation bought. It has only the source's first layer,
 so target images are read through it (channels converted by `match_channels`), as any plain
 classifier trained on the source would read them.
@@ -21,6 +21,7 @@ from unit_core.da_inputs import check_labels, match_channels
 from unit_core.da_losses import source_classification_loss
 from unit_core.gan_trainer import adam
 from unit_core.inputs import check_batch
+from unit_core.weight_average import WeightAverage
 
 STATE_FORMAT = 1
 
@@ -36,6 +37,8 @@ class SourceOnlyClassifier:
         self.network = DigitClassifier(self.channels, cfg.model).to(self.device)
         self.optimizer = adam(list(self.network.parameters()), cfg.optimizer)
         self.step = 0
+        decay = cfg.optimizer.ema_decay
+        self.average = WeightAverage(self.network, decay) if decay > 0 else None
         self._network_call: Callable[[Tensor], Tensor] = self.network
 
     def wrap(self, wrapper: Callable[[nn.Module], nn.Module]) -> None:
@@ -59,6 +62,8 @@ class SourceOnlyClassifier:
         loss.backward()
         self.optimizer.step()
         self.step += 1
+        if self.average is not None:
+            self.average.update(self.network)
         accuracy = float((logits.argmax(1) == labels).float().mean())
         return {"source_class": float(loss.detach()), "source_batch_accuracy": accuracy}
 
@@ -66,12 +71,13 @@ class SourceOnlyClassifier:
     def classify(self, x: Tensor, domain: str) -> Tensor:
         """Class logits (N, K) for images of `domain` (N, C_domain, 32, 32), eval mode."""
         check_batch(x, self.cfg.channels(domain), self.cfg.model.image_size, f"images_{domain}")
-        was_training = self.network.training
-        self.network.eval()
+        network = self.network if self.average is None else self.average.module
+        was_training = network.training
+        network.eval()
         try:
-            return self.network(match_channels(x.to(self.device), self.channels))
+            return network(match_channels(x.to(self.device), self.channels))
         finally:
-            self.network.train(was_training)
+            network.train(was_training)
 
     def state_dict(self) -> dict[str, Any]:
         """Loadable with torch.load(weights_only=True); includes the RNG (dropout masks)."""
@@ -82,7 +88,7 @@ class SourceOnlyClassifier:
             "network": self.network.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "torch_rng": torch.get_rng_state(),
-        }
+        } | ({} if self.average is None else {"ema_network": self.average.state_dict()})
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if state.get("format") != STATE_FORMAT:
@@ -93,3 +99,7 @@ class SourceOnlyClassifier:
         self.optimizer.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["torch_rng"])
         self.step = int(state["step"])
+        if self.average is not None:
+            if "ema_network" not in state:
+                raise ValueError("baseline state has no EMA weights but ema_decay is on")
+            self.average.load_state_dict(state["ema_network"])

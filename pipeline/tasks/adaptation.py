@@ -1,8 +1,11 @@
 """The domain-adaptation task: a DA UNIT and its source-only baseline, trained side by side.
 
-Only the source domain's labels are read during training; the target's labels exist in the
-shards (for evaluation) but never reach a step, a validation signal or checkpoint choice —
-the run stops at a fixed step budget.
+Only the source domain's labels are read by a training step; the target's labels never reach
+a step, a validation signal or checkpoint choice — the run stops at a fixed step budget and
+exports its (EMA, when enabled) weights. For display only, rank 0 scores both classifiers on
+the test splits at each logging step (`display_*` metrics: MLflow curves, DVC plots and the
+`oracle_*` figures of evaluate, i.e. what selecting on the target test set, as the 2017 code
+did, would have reported). They never start with `val_`, so Tune and checkpointing never see them.
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ from unit_core.da_config import DaConfig
 from unit_core.da_inputs import check_labels
 from unit_core.da_trainer import DaTrainer
 from unit_core.inputs import to_model_range, to_uint8
+from unit_core.metrics import classification_accuracy
 
 if TYPE_CHECKING:
     from pipeline.tracking import TrainingRun
 
 GRID_IMAGES = 8
+EVAL_BATCH = 500
+DISPLAY_IMAGES = 2000  # per test split: the display curves' cost stays ~1 s per logging step
 MODEL_FILE = "adaptation.pt"
 MODEL_FORMAT = 1
 
@@ -78,10 +84,27 @@ class AdaptationTask(TrainerTask):
         self.baseline.load_state_dict(state["baseline"])
 
     def prepare_validation(self, manifest: Manifest) -> None:
-        """No validation signal: the target's labels are off limits, the step budget is fixed."""
+        """Load the display-only test images (rank 0); there is no validation signal."""
+        self._display: dict[str, tuple[str, torch.Tensor, torch.Tensor]] = {}
+        for role, domain in (("target", self.cfg.target_domain), ("source", self.cfg.source_domain)):
+            if "test" not in manifest.counts.get(domain, {}):
+                continue
+            split = load_split(manifest, domain, "test")
+            if split.labels is not None:
+                self._display[role] = (
+                    domain, split.images[:DISPLAY_IMAGES], split.labels[:DISPLAY_IMAGES]
+                )
 
     def validation_metrics(self) -> dict[str, float]:
-        return {}
+        """Display-only test accuracies (never `val_*`: nothing selects on them)."""
+        metrics = {}
+        for role, (domain, images, labels) in getattr(self, "_display", {}).items():
+            for name, classifier in (("", self.trainer), ("baseline_", self.baseline)):
+                predicted = classify_images(classifier, images, domain)
+                metrics[f"display_{name}{role}_accuracy"] = classification_accuracy(
+                    predicted, labels
+                )
+        return metrics
 
     @torch.no_grad()
     def image_rows(self, batch: DomainBatch) -> dict[str, torch.Tensor]:
@@ -110,6 +133,19 @@ class AdaptationTask(TrainerTask):
     def log_model(self, run: TrainingRun) -> str | None:
         """The classifier is evaluated from the DVC output; no registry model for it yet."""
         return None
+
+
+@torch.no_grad()
+def classify_images(classifier: Any, images: torch.Tensor, domain: str) -> torch.Tensor:
+    """Predicted labels (N,) for uint8 images (N, C, 32, 32), in batches."""
+    return torch.cat(
+        [
+            classifier.classify(to_model_range(images[i : i + EVAL_BATCH]), domain)
+            .argmax(dim=1)
+            .cpu()
+            for i in range(0, len(images), EVAL_BATCH)
+        ]
+    )
 
 
 def load_adaptation(path: Path) -> AdaptationTask:

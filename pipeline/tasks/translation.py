@@ -15,7 +15,11 @@ from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import DomainBatch
 from pipeline.tasks.trainer_task import TrainerTask
 from pipeline.tracking.translator_weights import save_translator_weights
-from pipeline.translation_eval import paired_split, pixel_accuracy_on_pairs
+from pipeline.translation_eval import (
+    constant_colour_baseline,
+    paired_split,
+    pixel_accuracy_on_pairs,
+)
 from unit_core.inputs import to_model_range, to_uint8
 from unit_core.model_family import build_trainer, config_from_dict
 
@@ -41,6 +45,7 @@ class TranslationTask(TrainerTask):
     def __init__(self, cfg: Any, device: torch.device | str = "cpu") -> None:
         self.trainer = build_trainer(cfg, device)
         self._val_pairs: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._val_baseline: float | None = None
 
     def wrap(self, wrapper: Any) -> None:
         self.trainer.wrap(wrapper)
@@ -58,13 +63,18 @@ class TranslationTask(TrainerTask):
         """Load the paired val split once, if the dataset has one (rank 0 only)."""
         if "val" in manifest.paired_splits:
             self._val_pairs = paired_split(manifest, "val")
+            # the constant-colour line of the validation curve (a DVC plot draws both)
+            self._val_baseline = constant_colour_baseline(manifest, self._val_pairs[1], "b")
 
     def validation_metrics(self) -> dict[str, float]:
         """The map protocol on the paired val split (never the test split)."""
         if self._val_pairs is None:
             return {}
         return {
-            "val_pixel_accuracy": pixel_accuracy_on_pairs(self.trainer.eval_translator, self._val_pairs)
+            "val_pixel_accuracy": pixel_accuracy_on_pairs(
+                self.trainer.eval_translator, self._val_pairs
+            ),
+            "val_constant_colour_baseline": self._val_baseline,
         }
 
     @torch.no_grad()
