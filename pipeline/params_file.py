@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.credential_check import refuse_credentials
 from unit_core.typed_config import ConfigError
 
 
@@ -80,8 +81,14 @@ def _merge_into(target: dict[str, Any], overlay: dict[str, Any], where: str, pat
 def load_run_params(
     path: str | Path, presets: Iterable[str | Path] = (), overrides: Iterable[str] = ()
 ) -> dict[str, Any]:
-    """params.yaml, then each preset in order, then `--set` overrides: what a stage runs with."""
+    """params.yaml, then each preset in order, then `--set` overrides: what a stage runs with.
+
+    ConfigError naming the key when a value holds a credential from the environment
+    (`pipeline.credential_check`): checked here so every stage refuses it before it starts.
+    """
     params = load_params(path)
     for preset in presets:
         params = merge_preset(params, load_params(preset), where=str(preset))
-    return apply_overrides(params, overrides)
+    params = apply_overrides(params, overrides)
+    refuse_credentials(params)
+    return params

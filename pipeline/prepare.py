@@ -15,6 +15,7 @@ import logging
 import sys
 from pathlib import Path
 
+from pipeline.credential_check import refuse_credentials
 from pipeline.data.config import dataset_config
 from pipeline.data.write_dataset import prepare_dataset
 from pipeline.params_file import load_run_params
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         params = load_run_params(args.params, args.preset, args.set)
+        refuse_credentials({"--output": args.output})
         dataset = dataset_config(params, args.dataset).config
         for uri in (args.output or dataset.output, dataset.shards_uri):
             check_reachable(uri or "")  # an S3 bucket that is not there fails before decoding

@@ -52,6 +52,7 @@ def run_name_for(train: TrainConfig, model: Any, manifest_sha: str) -> str:
         "steps": train.steps,
         "batch_size": train.batch_size,
         "seed": train.seed,
+        "select": train.select,  # best_val keeps extra state: never resume a `last` run with it
         "num_workers": train.scaling.num_workers,
         "code": training_code_fingerprint(),  # changed code trains afresh, never resumes
     }
@@ -85,10 +86,22 @@ class PreparedRun:
             params.get(model_section), self.manifest.image, f"{model_section}."
         )
         self.task.preflight(self.model, self.manifest)
+        self._check_selection()
         self._check_data_fits()
         self.tracking_uri = self.tracking.resolved_uri()
         check_tracking_reachable(self.tracking_uri)
         self.run_name = run_name_for(self.train, self.model, self.manifest_sha)
+
+    def _check_selection(self) -> None:
+        """`best_val` needs a validation signal: the translation task and a paired val split."""
+        if self.train.select != "best_val":
+            return
+        if self.train.task != "translation" or "val" not in self.manifest.paired_splits:
+            raise ConfigError(
+                f"{self.section}.select",
+                f"best_val needs the translation task and a paired val split; task "
+                f"{self.train.task} on {self.train.dataset} has none (use select: last)",
+            )
 
     def _check_data_fits(self) -> None:
         """Every rank must get at least one full batch of each domain."""
@@ -109,6 +122,7 @@ class PreparedRun:
             "steps": t.steps,
             "batch_size": t.batch_size,
             "seed": t.seed,
+            "select": t.select,
             "cpus_per_worker": t.scaling.cpus_per_worker,
             "checkpoint_every": t.checkpoint.every,
             "log_every": self.tracking.log_every,

@@ -62,6 +62,9 @@ class TrainConfig:
     steps: int = 300  # optimiser steps (each worker does all of them, on its share)
     batch_size: int = 4  # per worker and per domain
     seed: int = 0
+    # Which weights the run exports: `last` (the fixed step budget's) or `best_val` (those with
+    # the best val pixel accuracy at a logging step; translation with a paired val split only).
+    select: Literal["last", "best_val"] = "last"
     scaling: ScalingSettings = field(default_factory=ScalingSettings)
     checkpoint: CheckpointSettings = field(default_factory=CheckpointSettings)
 

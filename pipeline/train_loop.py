@@ -37,6 +37,7 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     torch.set_num_threads(max(1, int(config["cpus_per_worker"])))
     task_type = TASKS[config["task"]]
     task = task_type(task_type.config_from_dict(config["model"]), device)
+    task.select = config["select"]
     progress: dict[str, Any] = {"step": 0, "history": [], "mlflow_run_id": config["mlflow_run_id"]}
     checkpoint = ray.train.get_checkpoint()
     if checkpoint is not None:

@@ -71,6 +71,8 @@ def export_outputs(prepared: PreparedRun, result: Any, run: TrainingRun) -> dict
         # steps a worker group restarted from (worker failure or a resumed run), oldest first
         "resumed_from_steps": progress.get("resumed_from", []),
         "num_workers": prepared.train.scaling.num_workers,
+        "select": prepared.train.select,
+        **task.selection(),
     }
 
     def fill(folder: Path) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 import torch
 
 from pipeline import storage
+from pipeline.credential_check import refuse_credentials
 from pipeline.translate_batches import TranslationJob, translate_all
 from pipeline.translate_images import list_images, output_name
 from pipeline.translate_model import is_registry_uri, load_model, tracking_uri_for
@@ -50,6 +51,8 @@ def pick_device(name: str) -> torch.device:
 def translate_folder(args: argparse.Namespace) -> dict[str, Any]:
     """Run one translation as `main` parsed it; return the JSON summary. ValueError: exit 2."""
     started = time.perf_counter()
+    flags = ("model", "input", "output", "tracking_uri", "style_from")
+    refuse_credentials({f"--{f.replace('_', '-')}": getattr(args, f) for f in flags})
     device = pick_device(args.device)
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")

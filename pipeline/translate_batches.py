@@ -4,11 +4,17 @@ Why decode before batching: a bad file (corrupt, truncated, wrong channels) is f
 decoding, alone, so it is logged and skipped and never sinks the batch it would have joined.
 Reads and writes run on a small thread pool (S3 round trips dominate otherwise); the next
 batch is read while the current one is translated, and at most two batches are in memory.
+Memory is bounded by design: an image over the pixel limit is refused from its header
+(`translate_images.MAX_INPUT_PIXELS`), and only `DECODE_SLOTS` images are decoded at once, so
+decoded pixels in flight stay under DECODE_SLOTS x (16.8 MP x 4 bytes + one converted copy),
+about 250 MB, however many I/O threads wait on S3. Encoded file bytes are held for at most two
+batches.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +32,8 @@ from unit_core.inputs import to_model_range, to_uint8
 log = logging.getLogger(__name__)
 
 IO_THREADS = 8
+DECODE_SLOTS = 2  # images decoded at once, process-wide (bounds decoded bytes, not I/O)
+_decode_slots = threading.BoundedSemaphore(DECODE_SLOTS)
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,8 @@ def _prefetched_batches(pool: ThreadPoolExecutor, job: TranslationJob) -> Iterat
 def _read(job: TranslationJob, name: str) -> _Decoded:
     try:
         data = storage.read_bytes(storage.join(job.source, name))
-        pixels, resized = decode_image(data, job.channels, job.image_size)
+        with _decode_slots:
+            pixels, resized = decode_image(data, job.channels, job.image_size)
     except (BadImage, DataError) as err:
         problem = err.problem if isinstance(err, DataError) else str(err)
         return _Decoded(name, None, problem)

@@ -7,6 +7,11 @@ Channel rule (decided from the decoded Pillow mode, never from the file name):
 An image whose count differs from the source domain's is a bad file (an RGB photo for a grey
 model is refused, not silently greyed). Alpha is dropped, not composited; an animated GIF gives
 its first frame; a non-square image is resized (bilinear) to S x S without keeping its aspect.
+
+Size limit: an image over `MAX_INPUT_PIXELS` (4096 x 4096 = 16.8 MP) is a bad file, found from
+its header before any pixel is decoded. Why: every input is resized to the model's S x S anyway,
+and a full decode costs W x H x 4 bytes or more (13000 x 13000: 0.7 GB per image, more while
+converting) whatever the file's size on disk — a few KB of PNG can claim that much.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 _GREY_MODES = ("1", "L", "LA", "I", "F")
 _COLOUR_MODES = ("RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "LAB", "HSV")
+MAX_INPUT_PIXELS = 4096 * 4096
 
 
 class BadImage(ValueError):
@@ -82,11 +88,17 @@ def channels_of(image: Image.Image) -> int:
 def decode_image(data: bytes, channels: int, size: int) -> tuple[torch.Tensor, bool]:
     """(uint8 (channels, size, size), whether it was resized) from encoded image bytes.
 
-    BadImage for a corrupt, truncated or non-image file, or a wrong channel count.
+    BadImage for a corrupt, truncated or non-image file, one over `MAX_INPUT_PIXELS` (checked
+    on the header, before decoding), or a wrong channel count.
     """
     try:
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data))  # reads the header only
+        _check_pixel_count(*image.size)
         image.load()
+    except BadImage:
+        raise
+    except Image.DecompressionBombError as err:  # Pillow's own limit, met in the header
+        raise BadImage(f"image too large to translate ({err})") from err
     except UnidentifiedImageError as err:
         raise BadImage("not an image file (Pillow cannot identify its format)") from err
     except Exception as err:  # Pillow raises OSError, SyntaxError, ValueError, bomb errors…
@@ -104,6 +116,14 @@ def decode_image(data: bytes, channels: int, size: int) -> tuple[torch.Tensor, b
         image = image.resize((size, size), Image.Resampling.BILINEAR)
     pixels = np.asarray(image, dtype=np.uint8).reshape(size, size, channels)
     return torch.from_numpy(pixels.transpose(2, 0, 1).copy()), resized
+
+
+def _check_pixel_count(width: int, height: int) -> None:
+    if width * height > MAX_INPUT_PIXELS:
+        raise BadImage(
+            f"image too large to translate ({width}x{height} = {width * height / 1e6:.1f} MP; "
+            f"the limit is {MAX_INPUT_PIXELS / 1e6:.1f} MP, 4096x4096): downscale it first"
+        )
 
 
 def encode_png(image: torch.Tensor) -> bytes:

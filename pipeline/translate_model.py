@@ -21,7 +21,7 @@ from mlflow.exceptions import MlflowException
 from torch import nn
 
 from pipeline.checkpoint_files import STATE_FILE, load_checkpoint
-from pipeline.params_file import load_params
+from pipeline.params_file import load_run_params
 from pipeline.tracking.config import TrackingConfig, sqlite_path
 from pipeline.tracking.errors import TrackingError
 from pipeline.tracking.reachability import check_tracking_reachable
@@ -47,7 +47,7 @@ def tracking_uri_for(flag: str | None, params: Path) -> str:
         return flag
     if os.environ.get("MLFLOW_TRACKING_URI"):
         return os.environ["MLFLOW_TRACKING_URI"]
-    return TrackingConfig.from_dict(load_params(params).get("tracking")).resolved_uri()
+    return TrackingConfig.from_dict(load_run_params(params).get("tracking")).resolved_uri()
 
 
 def load_model(model: str, tracking_uri: str | None = None) -> tuple[nn.Module, Any]:

@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.params_file import apply_overrides, load_params
+from pipeline.params_file import load_run_params
 from pipeline.train import PreparedRun, resolve_location
 from pipeline.tune_config import TuneSettings, needed_cpus
 from pipeline.tune_outcomes import best_trial, trial_outcomes
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        summary = run_sweep(apply_overrides(load_params(args.params), args.set))
+        summary = run_sweep(load_run_params(args.params, overrides=args.set))
     except SweepInterrupted as err:
         log.warning("%s", err)
         return EXIT_INTERRUPTED

@@ -131,9 +131,18 @@ class OptimizerConfig:
     # Beyond the paper (0 = off, as the paper): evaluate and export an exponential moving
     # average of the weights (unit_core/weight_average.py); e.g. 0.99 averages ~100 steps.
     ema_decay: float = 0.0
+    # Beyond the paper (0 = off: D uses `lr`, as the paper): the discriminators' own learning
+    # rate, a two-time-scale update (docs/training_quality.md: a 64px patch D at lr 1e-3 stayed
+    # at chance, so G was never pushed to draw roads; at 2e-4 it separates real from fake maps).
+    dis_lr: float = 0.0
+
+    @property
+    def discriminator_lr(self) -> float:
+        return self.dis_lr if self.dis_lr > 0 else self.lr
 
     def validate(self, prefix: str = "") -> None:
         require(self.lr > 0, prefix + "lr", f"must be > 0, got {self.lr}")
+        require(self.dis_lr >= 0, prefix + "dis_lr", f"must be >= 0 (0: same as lr), got {self.dis_lr}")
         require(
             self.ema_decay == 0 or 0 < self.ema_decay < 1,
             prefix + "ema_decay",

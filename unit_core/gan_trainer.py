@@ -31,9 +31,12 @@ from unit_core.losses import discriminator_loss, generator_adversarial_loss
 from unit_core.weight_average import WeightAverage
 
 
-def adam(params: list[nn.Parameter], opt: OptimizerConfig) -> torch.optim.Adam:
+def adam(
+    params: list[nn.Parameter], opt: OptimizerConfig, lr: float | None = None
+) -> torch.optim.Adam:
     return torch.optim.Adam(
-        params, lr=opt.lr, betas=(opt.beta1, opt.beta2), weight_decay=opt.weight_decay
+        params, lr=opt.lr if lr is None else lr, betas=(opt.beta1, opt.beta2),
+        weight_decay=opt.weight_decay,
     )
 
 
@@ -69,7 +72,9 @@ class TwoDomainGanTrainer:
         self.discriminators = self.build_discriminators().to(self.device)
         # nn.Module.parameters() yields each tensor once, so shared blocks are stepped once.
         self.gen_optimizer = adam(list(self.translator.parameters()), cfg.optimizer)
-        self.dis_optimizer = adam(list(self.discriminators.parameters()), cfg.optimizer)
+        self.dis_optimizer = adam(
+            list(self.discriminators.parameters()), cfg.optimizer, cfg.optimizer.discriminator_lr
+        )
         self.noise = torch.Generator(device=self.device)
         self.noise.manual_seed(cfg.seed + 1)
         self.step = 0

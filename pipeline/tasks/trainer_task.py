@@ -12,6 +12,11 @@ class TrainerTask:
 
     config_type: Any  # UnitConfig, DaConfig: a typed config with `from_dict(data, prefix)`
     trainer: Any
+    select = "last"  # train.select; the train loop sets it
+
+    def selection(self) -> dict[str, Any]:
+        """Which weights `export` writes, for train_run.json (empty: the last step's)."""
+        return {}
 
     @classmethod
     def config_from_dict(cls, data: dict[str, Any] | None, prefix: str = "") -> Any:

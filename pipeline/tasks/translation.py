@@ -21,7 +21,7 @@ from pipeline.translation_eval import (
     pixel_accuracy_on_pairs,
 )
 from unit_core.inputs import to_model_range, to_uint8
-from unit_core.model_family import build_trainer, config_from_dict
+from unit_core.model_family import build_trainer, build_translator, config_from_dict
 
 if TYPE_CHECKING:
     from pipeline.tracking import TrainingRun
@@ -46,6 +46,8 @@ class TranslationTask(TrainerTask):
         self.trainer = build_trainer(cfg, device)
         self._val_pairs: tuple[torch.Tensor, torch.Tensor] | None = None
         self._val_baseline: float | None = None
+        # train.select best_val: the best-on-val weights so far (checkpointed with the state)
+        self._selected: dict[str, Any] | None = None
 
     def wrap(self, wrapper: Any) -> None:
         self.trainer.wrap(wrapper)
@@ -54,10 +56,28 @@ class TranslationTask(TrainerTask):
         return self.trainer.train_step(to_model_range(batch.a), to_model_range(batch.b))
 
     def state_dict(self) -> dict[str, Any]:
-        return self.trainer.state_dict()
+        selected = {} if self._selected is None else {"selected_on_val": self._selected}
+        return self.trainer.state_dict() | selected
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.trainer.load_state_dict(state)
+        self._selected = state.get("selected_on_val")
+
+    def selection(self) -> dict[str, Any]:
+        if self._selected is None:
+            return {}
+        return {
+            "selected_step": self._selected["step"],
+            "selected_val_pixel_accuracy": self._selected["val_pixel_accuracy"],
+        }
+
+    def exported_translator(self) -> torch.nn.Module:
+        """The best-on-val weights (train.select best_val), else the evaluation weights."""
+        if self._selected is None:
+            return self.trainer.eval_translator
+        translator = build_translator(self.trainer.cfg)
+        translator.load_state_dict(self._selected["translator"])
+        return translator
 
     def prepare_validation(self, manifest: Manifest) -> None:
         """Load the paired val split once, if the dataset has one (rank 0 only)."""
@@ -70,12 +90,17 @@ class TranslationTask(TrainerTask):
         """The map protocol on the paired val split (never the test split)."""
         if self._val_pairs is None:
             return {}
-        return {
-            "val_pixel_accuracy": pixel_accuracy_on_pairs(
-                self.trainer.eval_translator, self._val_pairs
-            ),
-            "val_constant_colour_baseline": self._val_baseline,
-        }
+        accuracy = pixel_accuracy_on_pairs(self.trainer.eval_translator, self._val_pairs)
+        if self.select == "best_val" and (
+            self._selected is None or accuracy > self._selected["val_pixel_accuracy"]
+        ):
+            weights = self.trainer.eval_translator.state_dict()
+            self._selected = {
+                "step": self.step,
+                "val_pixel_accuracy": accuracy,
+                "translator": {k: v.detach().clone() for k, v in weights.items()},
+            }
+        return {"val_pixel_accuracy": accuracy, "val_constant_colour_baseline": self._val_baseline}
 
     @torch.no_grad()
     def image_rows(self, batch: DomainBatch) -> dict[str, torch.Tensor]:
@@ -96,7 +121,7 @@ class TranslationTask(TrainerTask):
         return {name: to_uint8(img.cpu()) for name, img in rows.items() if img is not None}
 
     def export(self, folder: Path) -> None:
-        save_translator_weights(self.trainer.eval_translator, self.trainer.cfg, folder / MODEL_FILE)
+        save_translator_weights(self.exported_translator(), self.trainer.cfg, folder / MODEL_FILE)
 
     def log_model(self, run: TrainingRun) -> str:
-        return run.log_translator(self.trainer.eval_translator, self.trainer.cfg)
+        return run.log_translator(self.exported_translator(), self.trainer.cfg)

@@ -13,6 +13,7 @@ import os
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pipeline.tracking.config import sqlite_path
 from pipeline.tracking.errors import TrackingError
@@ -29,8 +30,11 @@ def check_tracking_reachable(uri: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> 
     http(s): the server answers `/health` within `timeout_s` (any answer below 500 other than
     401/403 counts: a reverse proxy may not route `/health`). sqlite: the database's directory
     exists and is writable (and the file, if present). Other schemes are not probed.
+    An http(s) URI with `user:password@` is refused: MLflow takes credentials from the
+    environment, and a URI is logged and copied into outputs.
     """
     if uri.startswith(("http://", "https://")):
+        _refuse_userinfo(uri)
         _check_http(uri, timeout_s)
     elif (db := sqlite_path(uri)) is not None:
         _check_writable_file(db, uri)
@@ -38,6 +42,16 @@ def check_tracking_reachable(uri: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> 
         _check_writable_dir(Path(uri.removeprefix("file:")), uri)
     else:
         log.debug("not probing tracking URI %s (scheme without a probe)", redact_uri(uri))
+
+
+def _refuse_userinfo(uri: str) -> None:
+    # Without this, urllib takes `user:pw@host` for the host name: "Name or service not known".
+    if urlsplit(uri).username is not None:
+        raise TrackingError(
+            f"MLflow tracking URI {redact_uri(uri)}: credentials in the URI are not accepted; "
+            "remove `user:password@` and set MLFLOW_TRACKING_USERNAME and "
+            "MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) instead"
+        )
 
 
 def _check_http(uri: str, timeout_s: float) -> None:

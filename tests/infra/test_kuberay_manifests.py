@@ -1,8 +1,9 @@
 """infra/kuberay manifests parse and carry the fields the operator and our pipeline rely on.
 
 No Kubernetes API here, so this checks structure, not admission: API group/version and kind,
-autoscaling from zero, GPU requests, pinned images, env from a Secret (never literal keys), and
-that the RayJob runs the pipeline on the same cluster spec as raycluster.yaml.
+autoscaling from zero, GPU requests, pinned images, env from a Secret (never literal keys), the
+dashboard bound to loopback, and that the RayJob runs the pipeline on the same cluster spec as
+raycluster.yaml.
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ def test_rayjob_runs_train_then_evaluate_and_cleans_up(rayjob: dict) -> None:
     runtime_env = yaml.safe_load(spec["runtimeEnvYAML"])
     assert runtime_env["working_dir"].endswith(".zip")
     assert any(p.startswith("unit-pipeline @ ") for p in runtime_env["pip"])
+
+
+def test_every_head_binds_the_dashboard_to_loopback(raycluster: dict, rayjob: dict) -> None:
+    """The dashboard's job API has no authentication: never on the head Service's address."""
+    for spec in (raycluster["spec"], rayjob["spec"]["rayClusterSpec"]):
+        assert spec["headGroupSpec"]["rayStartParams"]["dashboard-host"] == "127.0.0.1"
 
 
 def test_rayjob_cluster_is_raycluster_spec(rayjob: dict, raycluster: dict) -> None:

@@ -44,3 +44,10 @@ def test_image_size_the_da_network_cannot_take_names_the_key():
 def test_missing_section_is_named():
     with pytest.raises(ConfigError, match="'adapt'"):
         PreparedRun({"train": {}}, "adapt")
+
+
+def test_selecting_on_val_without_a_val_signal_names_the_key(root):
+    params = tiny_adaptation_params(root)
+    params["adapt"]["select"] = "best_val"  # adaptation has no validation signal (target labels)
+    with pytest.raises(ConfigError, match="adapt.select.*best_val needs"):
+        PreparedRun(params, "adapt")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from PIL import Image
+from PIL import Image, ImageFile
 
 from pipeline import storage
 from pipeline.checkpoint_files import STATE_FILE, save_checkpoint
@@ -17,6 +17,7 @@ from pipeline.tracking import TrackingConfig, TrainingRun, register_model
 from pipeline.tracking.translator_weights import load_translator_weights
 from pipeline.translate_images import BadImage, channels_of, decode_image
 from tests.pipeline.translate_fixtures import (
+    huge_header_png,
     png_bytes,
     random_pixels,
     read_png,
@@ -100,6 +101,32 @@ def test_bad_files_are_skipped_listed_and_exit_1(unit_model: Path, tmp_path: Pat
     assert "already taken by img0.png" in bad["img0.jpg"]
     assert summary["translated"] == 4 and summary["inputs"] == 8
     assert "c_colour.png" in caplog.text and "4 bad input file(s)" in caplog.text
+
+
+def test_huge_image_is_a_bad_file_found_before_decoding(
+    unit_model: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 13000x13000 PNG of a few KB: listed by name, never decoded, the others translated."""
+    folder = tmp_path / "in"
+    write_images(folder, channels=1, count=2)
+    (folder / "huge.png").write_bytes(huge_header_png(13000, 13000))
+    assert (folder / "huge.png").stat().st_size < 100_000
+    decoded: list[tuple[int, int]] = []
+    original_load = ImageFile.ImageFile.load
+
+    def recording_load(image: ImageFile.ImageFile):
+        decoded.append(image.size)
+        return original_load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
+    code, summary = run_cli(capsys, "--model", str(unit_model), "--input", str(folder),
+                            "--output", str(tmp_path / "out"))  # fmt: skip
+    assert code == 1 and summary["translated"] == 2
+    (bad,) = summary["bad_files"]
+    assert bad["file"] == "huge.png" and "13000x13000" in bad["problem"]
+    assert "too large" in bad["problem"] and "4096x4096" in bad["problem"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["img0.png", "img1.png"]
+    assert (13000, 13000) not in decoded and len(decoded) >= 2  # the small ones were decoded
 
 
 def test_folder_and_broken_link_named_like_images_are_bad_files(unit_model: Path, tmp_path: Path,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +73,25 @@ def png_bytes(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def huge_header_png(width: int, height: int) -> bytes:
+    """A valid all-black 1-bit grey PNG of `width` x `height`, a few KB on disk for any size.
+
+    Written chunk by chunk (never as a Pillow image), so building a 13000 x 13000 one costs the
+    test no memory: what a decompression bomb sent to `translate` looks like.
+    """
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte 0 + packed bits
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1 bit, grey
+    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
 
 
 def as_chw(pixels: np.ndarray) -> torch.Tensor:

@@ -60,22 +60,20 @@ def test_flatten_params_truncates_to_mlflow_limit() -> None:
     assert len(flat["notes"]) == MAX_PARAM_VAL_LENGTH and flat["notes"].endswith("<truncated>")
 
 
-def test_redact_keys_env_values_and_uri_userinfo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI-not-real")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")  # not a secret: must not redact by value
+def test_redact_keys_and_uri_userinfo_but_not_names() -> None:
     clean = redact(
         {
             "storage.aws_access_key_id": "AKIAEXAMPLE",
             "mlflow.token": "tok",
-            "storage.endpoint_args": "--key wJalrXUtnFEMI-not-real",
             "storage.uri": "https://alice:hunter22@s3.local/bucket",
             "storage.region": "us-east-1",
             "model.n_shared": "1",
+            "unit.ray_run_name": "tiny-0123456789",  # found again by value to resume the run
         }
     )
     assert clean["storage.aws_access_key_id"] == REDACTED
     assert clean["mlflow.token"] == REDACTED
-    assert clean["storage.endpoint_args"] == REDACTED
     assert clean["storage.uri"] == f"https://{REDACTED}@s3.local/bucket"
     assert clean["storage.region"] == "us-east-1" and clean["model.n_shared"] == "1"
+    assert clean["unit.ray_run_name"] == "tiny-0123456789"
     assert redact_uri("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"

@@ -79,6 +79,21 @@ def test_password_in_uri_is_not_shown() -> None:
     assert "s3cr3t" not in str(err.value)
 
 
+@pytest.mark.parametrize("userinfo", ["bob:s3cr3t@", "t0ken-as-user@"])
+def test_credentials_in_uri_are_refused_for_that_reason(
+    userinfo: str, health_server: tuple[str, list[int]]
+) -> None:
+    """Even with a healthy server behind it: the reason is the URI, not the network."""
+    uri = health_server[0].replace("http://", f"http://{userinfo}")
+    with pytest.raises(TrackingError) as err:
+        check_tracking_reachable(uri)
+    message = str(err.value)
+    assert "credentials in the URI are not accepted" in message
+    assert "MLFLOW_TRACKING_USERNAME" in message and "MLFLOW_TRACKING_PASSWORD" in message
+    assert "s3cr3t" not in message and "t0ken" not in message
+    assert "unreachable" not in message
+
+
 def test_sqlite_in_missing_or_readonly_directory(tmp_path: Path) -> None:
     check_tracking_reachable(f"sqlite:///{tmp_path}/mlflow.db")
     with pytest.raises(TrackingError, match="does not exist"):
