@@ -96,10 +96,13 @@ class DaTrainer(TwoDomainGanTrainer):
         terms: dict[str, Tensor] = {}
         extra: dict[str, float] = {}
         if w.gan > 0:
+            # Mean over D1 and D2: the 2017 code took one cross entropy over both domains'
+            # rows, so the adversarial term weighs as much as classification and feature
+            # matching there; a sum would double it against them.
             terms["dis_adv"] = w.gan * sum(
                 discriminator_loss([d[k].real_fake[:n]], [d[k].real_fake[n:]], kind)
                 for k in ("a", "b")
-            )
+            ) / 2
         if w.classification > 0:
             logits = d[self.cfg.source_domain].class_logits[:n]
             terms["source_class"] = w.classification * source_classification_loss(logits, labels)
