@@ -29,6 +29,7 @@ from pipeline.params_file import load_run_params
 from pipeline.storage import check_reachable
 from pipeline.tasks import TASKS
 from pipeline.tracking import TrackingConfig, TrainingRun, check_tracking_reachable, training_tags
+from pipeline.tracking.dataset_input import log_training_data
 from pipeline.tracking.run_tags import RAY_RUN_NAME_TAG
 from pipeline.tracking.training_run import find_run_id
 from pipeline.train_config import TrainConfig
@@ -148,7 +149,7 @@ def start_or_resume_mlflow_run(
         prepared.manifest_sha, prepared.storage_path, ray_run_name=prepared.run_name
     )
     tags.update(extra_tags or {})
-    return TrainingRun.start(
+    run = TrainingRun.start(
         prepared.tracking,
         prepared.run_name,
         params=prepared.params,
@@ -156,6 +157,12 @@ def start_or_resume_mlflow_run(
         run_id=run_id,
         tracking_uri=prepared.tracking_uri,
     )
+    if run_id is None:  # a resumed run already has its dataset
+        log_training_data(
+            prepared.train.dataset, prepared.manifest_uri, prepared.manifest_sha,
+            prepared.manifest.counts,
+        )
+    return run
 
 
 def fit(prepared: PreparedRun, run: TrainingRun, callbacks: list | None = None):  # -> Result

@@ -50,7 +50,7 @@ def check_finite(terms: dict[str, float], step: int) -> None:
         if not math.isfinite(value):
             raise DivergedError(
                 f"training diverged at step {step}: loss term '{name}' is {value} "
-                "(lower the learning rate or enable optimizer.ema_decay / warm-up)"
+                "(lower optimizer.lr or optimizer.dis_lr)"
             )
 
 
@@ -79,7 +79,7 @@ class TwoDomainGanTrainer:
         self.noise.manual_seed(cfg.seed + 1)
         self.step = 0
         # EMA copies for evaluation and export (cfg.optimizer.ema_decay; None when off)
-        decay = getattr(cfg.optimizer, "ema_decay", 0.0)
+        decay = cfg.optimizer.ema_decay
         self.averages = (
             (WeightAverage(self.translator, decay), WeightAverage(self.discriminators, decay))
             if decay > 0

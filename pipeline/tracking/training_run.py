@@ -55,11 +55,14 @@ class TrainingRun:
         tags: Mapping[str, str] | None = None,
         run_id: str | None = None,
         tracking_uri: str | None = None,
+        system_metrics: bool = False,
     ) -> TrainingRun:
         """Create a run in `config.experiment` — or continue `run_id` — and make it active.
 
         params: nested (params.yaml as loaded) — flattened and redacted here. tracking_uri:
         the already-resolved URI from the driver (default: `config.resolved_uri()`).
+        system_metrics: sample CPU, memory (and GPU where present) into the run's System
+        metrics tab while this process keeps the run active (the training worker does).
         Raises TrackingError if the store is unreachable or `run_id` is unknown.
         """
         uri = tracking_uri or config.resolved_uri()
@@ -77,7 +80,7 @@ class TrainingRun:
                 client.log_batch(run_id, tags=_tag_entities(safe_tags))
             log.info("continuing MLflow run %s at %s", run_id, redact_uri(uri))
         run = cls(config, uri, run_id)
-        run._activate()
+        run._activate(system_metrics)
         run._log_params(flatten_params(params or {}))
         return run
 
@@ -139,7 +142,7 @@ class TrainingRun:
     ) -> None:
         self.end("FINISHED" if exc_type is None else "FAILED")
 
-    def _activate(self) -> None:
+    def _activate(self, system_metrics: bool = False) -> None:
         active = mlflow.active_run()
         if active is not None and active.info.run_id == self.run_id:
             return
@@ -148,7 +151,7 @@ class TrainingRun:
                 f"MLflow run {active.info.run_id} is already active in this process; "
                 f"end it before using run {self.run_id}"
             )
-        mlflow.start_run(run_id=self.run_id)
+        mlflow.start_run(run_id=self.run_id, log_system_metrics=system_metrics or None)
 
     def _log_params(self, params: dict[str, str]) -> None:
         """Log params; on a resumed run keep existing values and warn about changed ones."""
@@ -166,8 +169,20 @@ def _tag_entities(tags: Mapping[str, str]) -> list[RunTag]:
     return [RunTag(k, str(v)) for k, v in tags.items()]
 
 
+# MLflow 3's UI opens an experiment by its kind; without this tag it guesses (often GenAI).
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+EXPERIMENT_KIND = "custom_model_development"  # the "Model training" view (MLflow 3.17 UI)
+
+
 def _experiment_id(client: MlflowClient, name: str, uri: str) -> str:
-    """Id of experiment `name`, created if missing (artifacts beside a sqlite database)."""
+    """Id of experiment `name`, created if missing (artifacts beside a sqlite database) and
+    tagged as a model-training experiment (existing ones too)."""
+    experiment_id = _find_or_create_experiment(client, name, uri)
+    client.set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
+    return experiment_id
+
+
+def _find_or_create_experiment(client: MlflowClient, name: str, uri: str) -> str:
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
         if experiment.lifecycle_stage == "deleted":

@@ -66,6 +66,9 @@ def test_train_evaluate_and_resume(ray_local, tmp_path):
     assert run.data.tags["unit.shard_manifest_sha256"] == PreparedRun(params).manifest_sha
     assert run.data.tags["unit.ray_storage_path"] == trained["storage_path"]
     assert "mlflow.source.git.commit" in run.data.tags
+    (dataset_input,) = run.inputs.dataset_inputs  # the shards, as an MLflow dataset
+    assert dataset_input.dataset.name == "maps"
+    assert run.data.tags["unit.shard_manifest_sha256"].startswith(dataset_input.dataset.digest)
     images = client.list_artifacts(run.info.run_id, "images")
     assert images, "translation grids were not logged"
 

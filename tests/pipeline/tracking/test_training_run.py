@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -142,3 +143,26 @@ def test_context_manager_marks_failed_runs(tracking_config: TrackingConfig) -> N
         with TrainingRun.start(tracking_config, "crash") as run:
             raise RuntimeError("worker died")
     assert _client(tracking_config.tracking_uri).get_run(run.run_id).info.status == "FAILED"
+
+
+def test_experiment_opens_as_model_training(tracking_config: TrackingConfig) -> None:
+    """MLflow 3's UI picks the experiment view by `mlflow.experimentKind`; existing ones too."""
+    client = _client(tracking_config.tracking_uri)
+    existing = client.create_experiment(tracking_config.experiment)  # made before this code
+    TrainingRun.start(tracking_config, "kind").end()
+    tags = client.get_experiment(existing).tags
+    assert tags["mlflow.experimentKind"] == "custom_model_development"
+
+
+def test_system_metrics_are_sampled_into_the_run(
+    tracking_config: TrackingConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL", "0.2")
+    monkeypatch.setenv("MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING", "1")
+    run = TrainingRun.start(tracking_config, "sys", system_metrics=True)
+    time.sleep(1.5)
+    run.end()
+    metrics = _client(tracking_config.tracking_uri).get_run(run.run_id).data.metrics
+    assert {"system/cpu_utilization_percentage", "system/system_memory_usage_megabytes"} <= set(
+        metrics
+    )

@@ -1,0 +1,65 @@
+"""The two numbers per experiment a user wants after `make repro`: method vs its baseline.
+
+`dvc metrics show` prints every metric of every file (two dozen columns that wrap); this prints
+one line per experiment found under `evaluate.output_root`: the headline metric, its trivial
+baseline and the difference, and, for adaptation, the `oracle_*` figure labelled as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+# metrics file's marker key -> (label, method key, baseline key, baseline label)
+HEADLINES = {
+    "test_pixel_accuracy": (
+        "translation a->b, test pixel accuracy",
+        "test_pixel_accuracy",
+        "test_constant_colour_baseline",
+        "constant colour",
+    ),
+    "target_accuracy": (
+        "adaptation, target test accuracy",
+        "target_accuracy",
+        "baseline_target_accuracy",
+        "source-only",
+    ),
+}
+
+
+def summary_lines(root: Path) -> list[str]:
+    """One line per `<root>/<output>/metrics.json` with a known headline metric."""
+    lines = []
+    for path in sorted(root.glob("*/metrics.json")):
+        metrics = json.loads(path.read_text())
+        for marker, (label, method, baseline, baseline_label) in HEADLINES.items():
+            if marker not in metrics:
+                continue
+            gain = metrics[method] - metrics[baseline]
+            line = (
+                f"{path.parent.name:<22} {label}: {metrics[method]:.3f} vs {baseline_label} "
+                f"{metrics[baseline]:.3f} ({gain:+.3f})"
+            )
+            if "oracle_target_accuracy" in metrics:
+                line += f"; oracle (best on test, paper-style) {metrics['oracle_target_accuracy']:.3f}"
+            lines.append(line)
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Method vs baseline for each evaluated run.")
+    parser.add_argument("--root", type=Path, default=Path("evaluation"))
+    args = parser.parse_args(argv)
+    lines = summary_lines(args.root)
+    if not lines:
+        print(f"no evaluated runs under {args.root}/ (run `dvc repro` first)", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    print("(all metrics: dvc metrics show)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
