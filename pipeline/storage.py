@@ -12,10 +12,12 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from pipeline.data.errors import DataError
+from pipeline.processes import process_alive
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +172,10 @@ def write_bytes_atomic(uri: str, data: bytes) -> None:
         return
     path = Path(uri)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # `.NAME.<pid>.<random>.tmp`: the pid lets a later run remove it if this one is killed
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -179,6 +184,29 @@ def write_bytes_atomic(uri: str, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_abandoned_temp_files(folder: str) -> list[str]:
+    """Delete `write_bytes_atomic` temp files in a local `folder` whose writer no longer runs.
+
+    A SIGKILLed writer cannot remove its `.NAME.<pid>.<random>.tmp`; the next run does (S3
+    puts are atomic, so there is nothing to clean there). Returns the names removed.
+    """
+    if is_s3(folder) or not Path(folder).is_dir():
+        return []
+    removed = []
+    for entry in Path(folder).glob(".*.tmp"):
+        match = _TEMP_NAME.fullmatch(entry.name)
+        if match is None or process_alive(int(match["pid"])):
+            continue
+        entry.unlink(missing_ok=True)
+        removed.append(entry.name)
+    if removed:
+        log.warning("removed %d temp file(s) left in %s by killed runs", len(removed), folder)
+    return removed
+
+
+_TEMP_NAME = re.compile(r"\..+\.(?P<pid>\d+)\.[^.]+\.tmp")
 
 
 def _umask() -> int:

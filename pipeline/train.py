@@ -213,6 +213,26 @@ def fit(prepared: PreparedRun, run: TrainingRun, callbacks: list | None = None):
     return trainer.fit()
 
 
+# Sections only some runs read: a --set into one this run ignores would silently do nothing.
+RUN_SECTIONS = ("train", "adapt")
+MODEL_SECTIONS = ("unit", "munit", "da")
+
+
+def check_overrides_used(overrides: list[str], prepared: PreparedRun) -> None:
+    """ConfigError naming a `--set` key whose section this run does not read."""
+    used = {prepared.section, prepared.train.model_params}
+    for item in overrides:
+        key = item.partition("=")[0]
+        top = key.split(".")[0]
+        if top in (*RUN_SECTIONS, *MODEL_SECTIONS) and top not in used:
+            raise ConfigError(
+                key,
+                f"this run does not read section '{top}' (--section {prepared.section}, "
+                f"{prepared.section}.model_params: {prepared.train.model_params}), so the "
+                "value would have no effect",
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train UNIT on Ray Train (DVC stage `train`).")
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
@@ -226,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         prepared = PreparedRun(load_run_params(args.params, args.preset, args.set), args.section)
+        check_overrides_used(args.set, prepared)
     except (ValueError, RuntimeError) as err:  # ConfigError, DataError, TrackingError
         log.error("%s", err)
         return 2

@@ -64,6 +64,7 @@ def translate_folder(args: argparse.Namespace) -> dict[str, Any]:
                               args.style_from, args.seed)  # fmt: skip
     storage.check_reachable(args.input)
     storage.check_reachable(args.output)
+    storage.remove_abandoned_temp_files(args.output)  # left by a killed earlier run
     listing = list_images(args.input)
     if listing.ignored:
         log.info("ignoring %d non-image file(s) in %s: %s", len(listing.ignored), args.input,

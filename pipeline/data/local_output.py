@@ -13,6 +13,8 @@ import os
 import shutil
 from pathlib import Path
 
+from pipeline.processes import process_alive
+
 log = logging.getLogger(__name__)
 
 
@@ -26,20 +28,10 @@ def remove_abandoned_staging(final: Path) -> None:
     prefix = f".{final.name}.tmp-"
     for entry in sorted(final.parent.iterdir()):
         pid = entry.name[len(prefix) :]
-        if not entry.name.startswith(prefix) or not pid.isdigit() or _alive(int(pid)):
+        if not entry.name.startswith(prefix) or not pid.isdigit() or process_alive(int(pid)):
             continue
         log.warning("removing %s, left by prepare process %s that is no longer running", entry, pid)
         shutil.rmtree(entry, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):  # another user's process, or not a pid at all
-        return True
-    return True
 
 
 def swap_into_place(staging: Path, final: Path, owned: set[str]) -> None:

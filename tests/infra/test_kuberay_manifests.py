@@ -8,6 +8,7 @@ raycluster.yaml.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,15 @@ def test_every_head_binds_the_dashboard_to_loopback(raycluster: dict, rayjob: di
 
 
 def test_rayjob_cluster_is_raycluster_spec(rayjob: dict, raycluster: dict) -> None:
-    assert rayjob["spec"]["rayClusterSpec"] == raycluster["spec"]
+    """Same cluster, but for the head's restartPolicy: Never, which sidecar submission needs."""
+    job_cluster = copy.deepcopy(rayjob["spec"]["rayClusterSpec"])
+    assert job_cluster["headGroupSpec"]["template"]["spec"].pop("restartPolicy") == "Never"
+    assert job_cluster == raycluster["spec"]
+
+
+def test_rayjob_submits_from_a_sidecar_that_reaches_the_loopback_dashboard(rayjob: dict) -> None:
+    assert rayjob["spec"]["submissionMode"] == "SidecarMode"
+    assert "submitterConfig" not in rayjob["spec"]  # K8sJobMode's submitter Job only
 
 
 @pytest.mark.parametrize("name", ["raycluster.yaml", "rayjob.yaml"])

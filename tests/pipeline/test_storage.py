@@ -140,3 +140,23 @@ def test_local_pointer_manifest_for_shards_on_s3(s3_bucket, tmp_path):
     )
     a, _, _ = load_split(local, "a", "val")
     assert a.shape == (2, 3, 32, 32)
+
+
+def test_temp_files_of_dead_writers_are_removed_live_and_foreign_ones_kept(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from pipeline.storage import remove_abandoned_temp_files, write_bytes_atomic
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = tmp_path / f".a.png.{done.stdout.strip()}.k2j4x8q1.tmp"  # a SIGKILLed writer's
+    live = tmp_path / f".b.png.{os.getpid()}.m3n5b7v9.tmp"  # a writer still running
+    foreign = tmp_path / ".notes.tmp"  # the user's, not ours by name
+    for path in (dead, live, foreign):
+        path.write_bytes(b"x")
+    assert remove_abandoned_temp_files(str(tmp_path)) == [dead.name]
+    assert live.exists() and foreign.exists() and not dead.exists()
+    write_bytes_atomic(str(tmp_path / "c.png"), b"png")  # its own temp name matches the rule
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, foreign.name, "c.png"])

@@ -5,6 +5,7 @@ import socket
 import time
 
 import pytest
+import yaml
 
 from pipeline import train as train_module
 from pipeline.tasks import TranslationTask
@@ -118,3 +119,14 @@ def test_replace_folder_keeps_the_old_output_when_filling_fails(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left behind
     replace_folder(target, lambda d: (d / "run.json").write_text(json.dumps({})))
     assert sorted(p.name for p in target.iterdir()) == ["run.json"]
+
+
+def test_set_into_a_section_the_run_does_not_read_names_the_key(tiny_root):
+    params_file = tiny_root / "params_unused.yaml"
+    params_file.write_text(yaml.safe_dump(tiny_training_params(tiny_root)))
+    for key in ("munit.model.base_channels=8", "adapt.steps=5", "da.seed=3"):
+        assert train_module.main(["--params", str(params_file), "--set", key]) == 2
+    prepared = PreparedRun(tiny_training_params(tiny_root))
+    train_module.check_overrides_used(["unit.seed=1", "train.steps=3", "tracking.log_every=1"], prepared)
+    with pytest.raises(ConfigError, match="munit.model.base_channels.*does not read section 'munit'"):
+        train_module.check_overrides_used(["munit.model.base_channels=8"], prepared)
