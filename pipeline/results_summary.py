@@ -29,10 +29,13 @@ HEADLINES = {
 }
 
 
-def summary_lines(root: Path) -> list[str]:
-    """One line per `<root>/<output>/metrics.json` with a known headline metric."""
+def summary_lines(root: Path, names: list[str] | None = None) -> list[str]:
+    """One line per `<root>/<output>/metrics.json` with a known headline metric (all outputs,
+    or those in `names`)."""
     lines = []
     for path in sorted(root.glob("*/metrics.json")):
+        if names and path.parent.name not in names:
+            continue
         metrics = json.loads(path.read_text())
         for marker, (label, method, baseline, baseline_label) in HEADLINES.items():
             if marker not in metrics:
@@ -51,8 +54,9 @@ def summary_lines(root: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Method vs baseline for each evaluated run.")
     parser.add_argument("--root", type=Path, default=Path("evaluation"))
+    parser.add_argument("names", nargs="*", help="evaluated outputs to show (default: all)")
     args = parser.parse_args(argv)
-    lines = summary_lines(args.root)
+    lines = summary_lines(args.root, args.names)
     if not lines:
         print(f"no evaluated runs under {args.root}/ (run `dvc repro` first)", file=sys.stderr)
         return 1

@@ -1,13 +1,16 @@
-"""SIGKILL `pipeline.prepare` and `pipeline.translate` at random moments: nothing half-written is
-ever visible under a final name, and the next run succeeds.
+"""SIGKILL `pipeline.prepare`, `pipeline.translate` and `pipeline.train` at random moments:
+nothing half-written is ever visible under a final name, and the next run succeeds.
 
-Each stage runs once in full (timing it), then, per seed, is killed after a seeded random delay
-between 0.2 and 1.0 times that duration, checked, and rerun to completion. Training kill/resume
-is covered by `test_train_e2e.py::test_killed_worker_run_still_completes_at_the_final_step`.
+Prepare and translate run once in full (timing it), then, per seed, are killed after a seeded
+random delay between 0.2 and 1.0 times that duration, checked, and rerun to completion. The
+training job (driver, its private Ray and workers: one process group) is killed at a seeded
+random moment after its first checkpoint; the rerun resumes from a checkpoint step. A single
+killed worker is `test_train_e2e.py::test_killed_worker_run_still_completes_at_the_final_step`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -24,6 +27,7 @@ from PIL import Image
 from pipeline.data.manifest import load_manifest
 from pipeline.data.shard_reader import load_split
 from tests.pipeline.data.tiny_params import aerial_params
+from tests.pipeline.train_fixtures import tiny_training_params
 from tests.pipeline.translate_fixtures import save_model, unit_trainer, write_images  # noqa: F401
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
@@ -117,4 +121,33 @@ def test_killed_translate_leaves_only_whole_pngs(unit_trainer, tmp_path: Path) -
         assert _assert_complete_pngs(out) <= expected
         assert _run(args)[0] == 0
         assert _assert_complete_pngs(out) == expected
+        assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]  # temp cleaned
     assert any(killed), "every run ended before its kill: nothing was tested"
+
+
+def test_killed_training_job_resumes_from_a_checkpoint(tmp_path: Path) -> None:
+    params = tiny_training_params(tmp_path, steps=12, workers=1, checkpoint={"every": 2})
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text(yaml.safe_dump(params))
+    args = ["pipeline.train", "--params", str(params_file)]
+    job = subprocess.Popen([sys.executable, "-m", *args], cwd=REPO, env=_env(),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 240
+        while not list((tmp_path / "ray_results").glob("*/checkpoint_0*")):
+            assert job.poll() is None, "training ended before its first checkpoint"
+            assert time.monotonic() < deadline, "no checkpoint within 240 s"
+            time.sleep(0.2)
+        time.sleep(random.Random(0).uniform(0.0, 2.0))
+    finally:
+        os.killpg(job.pid, signal.SIGKILL)  # the driver, its Ray processes and workers
+        job.wait(timeout=30)
+    out = tmp_path / "out"
+    assert not out.exists() or (out / "train_run.json").exists()  # never a half export
+    done = subprocess.run([sys.executable, "-m", *args], cwd=REPO, env=_env(),
+                          capture_output=True, timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    trained = json.loads((out / "train_run.json").read_text())
+    assert trained["step"] == 12
+    assert trained["resumed_from_steps"] and trained["resumed_from_steps"][0] >= 2

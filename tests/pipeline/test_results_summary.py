@@ -23,6 +23,8 @@ def test_one_line_per_experiment_with_the_difference(tmp_path, capsys):
     assert "0.700 vs constant colour 0.650 (+0.050)" in lines[1]
     assert main(["--root", str(tmp_path)]) == 0
     assert "translation" in capsys.readouterr().out
+    assert main(["--root", str(tmp_path), "adaptation"]) == 0
+    assert "translation" not in capsys.readouterr().out
 
 
 def test_no_evaluated_runs_is_an_error(tmp_path, capsys):
