@@ -14,9 +14,8 @@ from pipeline.data.errors import DataError
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import load_split
 from pipeline.tasks.adaptation import classify_images, load_adaptation
+from pipeline.train_outputs import HISTORY_FILE
 from unit_core.metrics import classification_accuracy
-
-HISTORY_FILE = "train_history.json"  # written beside the model by pipeline.train_outputs
 
 
 def adaptation_metrics(model_file: Path, manifest: Manifest) -> dict[str, Any]:
