@@ -38,6 +38,7 @@ from pipeline.tracking.translator_weights import load_translator_weights
 from pipeline.train_config import TrainConfig
 from pipeline.train_outputs import RUN_FILE
 from pipeline.translation_eval import (
+    best_constant_colour_baseline,
     constant_colour_baseline,
     paired_split,
     pixel_accuracy_on_pairs,
@@ -110,6 +111,9 @@ def _translation_metrics(model_file: Path, manifest: Any, cfg: EvaluateConfig) -
         target = pairs[1] if cfg.direction == "a2b" else pairs[0]
         target_domain = "b" if cfg.direction == "a2b" else "a"
         metrics[f"{split}_constant_colour_baseline"] = constant_colour_baseline(
+            manifest, target, target_domain, cfg.threshold
+        )
+        metrics[f"{split}_best_constant_colour_baseline"] = best_constant_colour_baseline(
             manifest, target, target_domain, cfg.threshold
         )
         source = pairs[0] if cfg.direction == "a2b" else pairs[1]

@@ -45,6 +45,9 @@ def summary_lines(root: Path, names: list[str] | None = None) -> list[str]:
                 f"{path.parent.name:<22} {label}: {metrics[method]:.3f} vs {baseline_label} "
                 f"{metrics[baseline]:.3f} ({gain:+.3f})"
             )
+            if "test_best_constant_colour_baseline" in metrics:
+                best = metrics["test_best_constant_colour_baseline"]
+                line += f"; best constant colour {best:.3f} ({metrics[method] - best:+.3f})"
             if "oracle_target_accuracy" in metrics:
                 line += f"; oracle (best on test, paper-style) {metrics['oracle_target_accuracy']:.3f}"
             lines.append(line)

@@ -86,6 +86,10 @@ class DaLossWeights:
     cycle_recon: float = 0.0  # L1 cycle reconstruction (off for digits)
     feature_matching: float = 0.2  # mean squared diff of D_a / D_b top features, D step
     classification: float = 10.0  # cross entropy of the class head on labelled source images
+    # Beyond the 2017 code (0 there): cross entropy of the class head on the source images'
+    # translations into the target domain, read through the target's first D layer, with the
+    # source labels (pixel-level adaptation). D step only; the translations are detached.
+    translated_classification: float = 0.0
     # The 2017 DA code also shows D the reconstructions as fakes (mean of both fake losses).
     gan_on_reconstruction: bool = True
 
@@ -93,6 +97,11 @@ class DaLossWeights:
         for key, value in to_dict(self).items():
             if isinstance(value, float):
                 require(value >= 0.0, prefix + key, f"loss weights must be >= 0, got {value}")
+        require(
+            self.translated_classification == 0 or self.gan > 0,
+            prefix + "translated_classification",
+            "classifies the translations that the adversarial term makes; it needs gan > 0",
+        )
 
     @property
     def uses_cycle(self) -> bool:

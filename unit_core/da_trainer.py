@@ -107,6 +107,12 @@ class DaTrainer(TwoDomainGanTrainer):
             logits = d[self.cfg.source_domain].class_logits[:n]
             terms["source_class"] = w.classification * source_classification_loss(logits, labels)
             extra["source_batch_accuracy"] = float((logits.argmax(1) == labels).float().mean())
+        if w.translated_classification > 0 and w.gan > 0:
+            # Rows n..2n of the target's fakes are the source batch translated (see `_fakes`).
+            logits = d[self.cfg.target_domain].class_logits[n : 2 * n]
+            terms["translated_class"] = w.translated_classification * (
+                source_classification_loss(logits, labels)
+            )
         if w.feature_matching > 0:
             fa, fb = d["clean_a"].features, d["clean_b"].features
             terms["feature_matching"] = w.feature_matching * (

@@ -16,6 +16,7 @@ from pipeline.data.shard_reader import DomainBatch
 from pipeline.tasks.trainer_task import TrainerTask
 from pipeline.tracking.translator_weights import save_translator_weights
 from pipeline.translation_eval import (
+    best_constant_colour_baseline,
     constant_colour_baseline,
     paired_split,
     pixel_accuracy_on_pairs,
@@ -45,7 +46,7 @@ class TranslationTask(TrainerTask):
     def __init__(self, cfg: Any, device: torch.device | str = "cpu") -> None:
         self.trainer = build_trainer(cfg, device)
         self._val_pairs: tuple[torch.Tensor, torch.Tensor] | None = None
-        self._val_baseline: float | None = None
+        self._val_baselines: dict[str, float] = {}
         # train.select best_val: the best-on-val weights so far (checkpointed with the state)
         self._selected: dict[str, Any] | None = None
 
@@ -84,7 +85,14 @@ class TranslationTask(TrainerTask):
         if "val" in manifest.paired_splits:
             self._val_pairs = paired_split(manifest, "val")
             # the constant-colour line of the validation curve (a DVC plot draws both)
-            self._val_baseline = constant_colour_baseline(manifest, self._val_pairs[1], "b")
+            self._val_baselines = {
+                "val_constant_colour_baseline": constant_colour_baseline(
+                    manifest, self._val_pairs[1], "b"
+                ),
+                "val_best_constant_colour_baseline": best_constant_colour_baseline(
+                    manifest, self._val_pairs[1], "b"
+                ),
+            }
 
     def validation_metrics(self) -> dict[str, float]:
         """The map protocol on the paired val split (never the test split)."""
@@ -100,7 +108,7 @@ class TranslationTask(TrainerTask):
                 "val_pixel_accuracy": accuracy,
                 "translator": {k: v.detach().clone() for k, v in weights.items()},
             }
-        return {"val_pixel_accuracy": accuracy, "val_constant_colour_baseline": self._val_baseline}
+        return {"val_pixel_accuracy": accuracy, **self._val_baselines}
 
     @torch.no_grad()
     def image_rows(self, batch: DomainBatch) -> dict[str, torch.Tensor]:

@@ -229,3 +229,33 @@ def test_source_b_takes_labels_for_domain_b():
     assert "source_class" in losses
     with pytest.raises(ValueError, match="source batch_b"):
         trainer.train_step(x_a, x_b, y + 10)
+
+
+@pytest.mark.parametrize("source", ["a", "b"])
+def test_translated_classification_trains_the_target_first_layer_on_translations(source):
+    """Only the target's first D layer (and the layers above) see the term's gradient."""
+    x_a, x_b, labels = _batch(tiny_da_config())
+
+    def first_layer_grads(weight: float) -> tuple[dict[str, float], list, list]:
+        cfg = tiny_da_config(loss={"translated_classification": weight}, source_domain=source)
+        trainer = DaTrainer(cfg)
+        d, seen = trainer.discriminators, []
+        original_step = trainer.dis_optimizer.step
+        trainer.dis_optimizer.step = lambda: (
+            seen.append([[p.grad.clone() for p in d.front(k).parameters()] for k in "ab"]),
+            original_step(),
+        )[1]
+        losses = trainer.train_step(x_a, x_b, labels)
+        grads = dict(zip("ab", seen[0], strict=True))
+        return losses, grads[cfg.source_domain], grads[cfg.target_domain]
+
+    on, source_on, target_on = first_layer_grads(5.0)
+    off, source_off, target_off = first_layer_grads(0.0)
+    assert on["translated_class"] > 0 and "translated_class" not in off
+    assert _same(source_on, source_off)
+    assert not _same(target_on, target_off)
+
+
+def test_translated_classification_without_gan_is_a_config_error():
+    with pytest.raises(ValueError, match="loss.translated_classification"):
+        tiny_da_config(loss={"translated_classification": 1.0, "gan": 0})
