@@ -5,6 +5,11 @@ config; without the code in it, `dvc repro` after a change to the networks or th
 "resume" the finished run of the old code at its last step and record the old model as the
 new stage output. Hashing the sources means changed code trains afresh while an interrupted
 run of the same code still resumes.
+
+The sources are not a hand-kept list: they are every project module the worker's training loop
+imports, transitively (`pipeline.code_imports`), so a new module the loop starts to use is
+hashed without anyone remembering to add it. That includes the loop's MLflow logging code: a
+change there also trains afresh (safe, if sometimes more than needed).
 """
 
 from __future__ import annotations
@@ -13,24 +18,22 @@ import functools
 import hashlib
 from pathlib import Path
 
-import unit_core
+from pipeline.code_imports import ROOT, project_imports
 
-PIPELINE = Path(__file__).resolve().parent
-# The model code, the training loop and what feeds it; not logging or CLI plumbing.
-SHAPING_SOURCES = (
-    (Path(unit_core.__file__).resolve().parent, "*.py"),
-    (PIPELINE / "tasks", "*.py"),
-    (PIPELINE, "train_loop.py"),
-    (PIPELINE / "data", "shard_reader.py"),
-)
+# What every Ray Train worker runs: the model code, the training loop and what feeds it.
+TRAINING_ENTRY = "pipeline.train_loop"
+
+
+def shaping_sources() -> list[Path]:
+    """The source files hashed into the fingerprint, sorted by module name."""
+    return list(project_imports(TRAINING_ENTRY).values())
 
 
 @functools.cache
 def training_code_fingerprint() -> str:
-    """sha256 (first 10 hex digits) over the names and bytes of the shaping source files."""
+    """sha256 (first 10 hex digits) over the paths and bytes of the shaping source files."""
     digest = hashlib.sha256()
-    for folder, pattern in SHAPING_SOURCES:
-        for path in sorted(folder.glob(pattern)):
-            digest.update(f"{folder.name}/{path.name}\0".encode())
-            digest.update(path.read_bytes())
+    for path in shaping_sources():
+        digest.update(f"{path.relative_to(ROOT).as_posix()}\0".encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
