@@ -1,4 +1,4 @@
-"""Stage `evaluate`: score what `pipeline train --section S` trained, by its task.
+"""Stage `evaluate`: score what `unit-pipeline train --section S` trained, by its task.
 
     python -m pipeline.evaluate [--section train|adapt] [--params params.yaml] [--set k=v]
     dvc repro evaluate evaluate_adaptation
@@ -71,10 +71,27 @@ class EvaluateConfig:
         )
 
 
+@dataclass(frozen=True)
+class EvaluateSettings:
+    """Every params value `evaluate` reads, parsed once (DVC lists these sections as params)."""
+
+    evaluate: EvaluateConfig
+    train: TrainConfig  # the `--section` of the trained run: where its output is, its task
+    tracking: TrackingConfig
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], section: str = "train") -> EvaluateSettings:
+        return cls(
+            evaluate=build(EvaluateConfig, params.get("evaluate"), "evaluate."),
+            train=TrainConfig.from_dict(params.get(section), prefix=f"{section}."),
+            tracking=TrackingConfig.from_dict(params.get("tracking")),
+        )
+
+
 def evaluate(params: dict[str, Any], section: str = "train") -> dict[str, Any]:
-    """Score the model `pipeline train --section` wrote; return the metrics in metrics.json."""
-    cfg = build(EvaluateConfig, params.get("evaluate"), "evaluate.")
-    train = TrainConfig.from_dict(params.get(section), prefix=f"{section}.")
+    """Score the model `unit-pipeline train --section` wrote; return the metrics in metrics.json."""
+    settings = EvaluateSettings.from_params(params, section)
+    cfg, train = settings.evaluate, settings.train
     run_file = Path(train.output) / RUN_FILE
     if not run_file.is_file():
         raise ValueError(
@@ -92,7 +109,7 @@ def evaluate(params: dict[str, Any], section: str = "train") -> dict[str, Any]:
     write_atomic(
         output / "metrics.json", lambda tmp: tmp.write_text(json.dumps(metrics, indent=1) + "\n")
     )
-    _track(params, trained, metrics, cfg)
+    _track(settings.tracking, trained, metrics, cfg)
     return metrics
 
 
@@ -130,10 +147,12 @@ def _translation_metrics(model_file: Path, manifest: Any, cfg: EvaluateConfig) -
 
 
 def _track(
-    params: dict[str, Any], trained: dict[str, Any], metrics: dict[str, Any], cfg: EvaluateConfig
+    tracking: TrackingConfig, trained: dict[str, Any], metrics: dict[str, Any], cfg: EvaluateConfig
 ) -> None:
-    """Log eval numbers to the training's MLflow run; register and maybe crown the model."""
-    tracking = TrackingConfig.from_dict(params.get("tracking"))
+    """Log eval numbers to the training's MLflow run; register and maybe crown the model.
+
+    `tracking.champion_metric` (a `val_*` metric of metrics.json) decides `@champion`.
+    """
     run = TrainingRun.start(tracking, trained["run_name"], run_id=trained["mlflow_run_id"])
     try:
         numeric = {
@@ -142,8 +161,9 @@ def _track(
             if k.endswith(("_accuracy", "_baseline", "_gain", "_diversity"))
         }
         run.log_metrics(numeric, trained["step"])
-        if cfg.register and trained.get("mlflow_model_uri") and "val_pixel_accuracy" in metrics:
-            reg = run.register(trained["mlflow_model_uri"], metrics["val_pixel_accuracy"])
+        champion_value = metrics.get(tracking.champion_metric)
+        if cfg.register and trained.get("mlflow_model_uri") and champion_value is not None:
+            reg = run.register(trained["mlflow_model_uri"], champion_value)
             metrics["registered_version"] = reg.version
             metrics["champion"] = reg.is_champion
             log.info(
