@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.code_fingerprint import training_code_fingerprint
-from pipeline.data.config import dataset_config
+from pipeline.data.config import dataset_output
 from pipeline.data.shard_reader import TwoDomainBatches, load_manifest
 from pipeline.params_file import load_run_params
 from pipeline.storage import check_reachable
@@ -72,9 +72,7 @@ class PreparedRun:
         self.train = TrainConfig.from_dict(params[section], prefix=f"{section}.")
         self.task = TASKS[self.train.task]
         self.tracking = TrackingConfig.from_dict(params.get("tracking"))
-        manifest_uri = (
-            self.train.manifest or dataset_config(params, self.train.dataset).config.output
-        )
+        manifest_uri = self.train.manifest or dataset_output(params, self.train.dataset)
         self.manifest_uri = resolve_location(manifest_uri)
         self.storage_path = resolve_location(self.train.checkpoint.storage_path)
         for uri in (self.manifest_uri, self.storage_path):
@@ -140,7 +138,7 @@ def start_or_resume_mlflow_run(
 ) -> TrainingRun:
     """One MLflow run per Ray run: a resumed Ray run continues its MLflow run.
 
-    extra_tags: e.g. `mlflow.parentRunId` when the run is a trial of a `pipeline tune` sweep.
+    extra_tags: e.g. `mlflow.parentRunId` when the run is a trial of a `unit-pipeline tune` sweep.
     """
     run_id = find_run_id(
         prepared.tracking_uri, prepared.tracking.experiment, {RAY_RUN_NAME_TAG: prepared.run_name}

@@ -27,6 +27,7 @@ import logging
 import math
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -172,8 +173,21 @@ def trial_identities(results: Any, expected: int) -> dict[str, tuple[str, dict[s
     return {str(t.path): (t.trial_id, dict(t.config or {})) for t in analysis.trials}
 
 
-def run_sweep(params: dict[str, Any]) -> dict[str, Any]:
-    """Check, run (or restore) the sweep, settle MLflow and write the outputs; a summary."""
+@dataclass(frozen=True)
+class SweepPlan:
+    """Everything a sweep reads from params, checked before Ray starts."""
+
+    settings: TuneSettings
+    prepared: PreparedRun  # the base config, resolved: it must train at all
+    base: dict[str, Any]  # the params every trial starts from (absolute paths)
+    name: str  # the Tune experiment: tune.name plus a hash of the sweep's inputs
+    storage: str
+    model_section: str
+    cells: dict[str, dict[str, Any]]
+
+
+def plan_sweep(params: dict[str, Any]) -> SweepPlan:
+    """Parse and check the sweep's params (no Ray, no MLflow writes)."""
     settings = TuneSettings.from_dict(params.get("tune"))
     settings.check_keys(params)
     base = trial_base_params(params, settings)
@@ -186,6 +200,15 @@ def run_sweep(params: dict[str, Any]) -> dict[str, Any]:
     section.setdefault("checkpoint", {})["storage_path"] = f"{storage.rstrip('/')}/{name}-trials"
     model_section = prepared.train.model_params
     cells = trial_cells(settings, model_section)
+    return SweepPlan(settings, prepared, base, name, storage, model_section, cells)
+
+
+def run_sweep(params: dict[str, Any]) -> dict[str, Any]:
+    """Check, run (or restore) the sweep, settle MLflow and write the outputs; a summary."""
+    plan = plan_sweep(params)
+    settings, prepared, base, name = plan.settings, plan.prepared, plan.base, plan.name
+    storage, model_section, cells = plan.storage, plan.model_section, plan.cells
+    section = base[settings.section]
 
     concurrency = start_ray(settings)
     parent = start_or_resume_parent_run(
