@@ -1,4 +1,4 @@
-"""What `pipeline train` leaves for DVC and `pipeline evaluate`, written all-or-nothing.
+"""What `unit-pipeline train` leaves for DVC and `unit-pipeline evaluate`, written all-or-nothing.
 
 `<train.output>/` holds the task's model file (`translator.pt` or `adaptation.pt`),
 `train_run.json` (run name, MLflow run id and model URI, checkpoint location, final step) and

@@ -1,4 +1,4 @@
-"""`pipeline translate`: translate every image in a folder or S3 prefix with a trained model.
+"""`unit-pipeline translate`: translate every image in a folder or S3 prefix with a trained model.
 
     python -m pipeline.translate --model models:/unit-translator@champion \\
         --input photos/ --output maps/                              # registry (tracking URI:

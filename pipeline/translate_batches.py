@@ -1,4 +1,4 @@
-"""The batch loop of `pipeline translate`: read and decode, translate, encode and write.
+"""The batch loop of `unit-pipeline translate`: read and decode, translate, encode and write.
 
 Why decode before batching: a bad file (corrupt, truncated, wrong channels) is found while
 decoding, alone, so it is logged and skipped and never sinks the batch it would have joined.

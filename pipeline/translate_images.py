@@ -1,4 +1,4 @@
-"""Image files in and out of `pipeline translate`: listing, decoding to the model's input, PNGs out.
+"""Image files in and out of `unit-pipeline translate`: listing, decoding to the model's input, PNGs out.
 
 Channel rule (decided from the decoded Pillow mode, never from the file name):
 - grey (1 channel): modes `1`, `L`, `LA`, `I`, `I;16…`, `F`, and palette (`P`/`PA`) images whose

@@ -1,4 +1,4 @@
-"""`pipeline translate --model MODEL`: turn MODEL into (translator in eval mode on CPU, config).
+"""`unit-pipeline translate --model MODEL`: turn MODEL into (translator in eval mode on CPU, config).
 
 MODEL is one of
 - a registry URI: `models:/NAME@ALIAS`, `models:/NAME/VERSION`, `models:/NAME/latest`,

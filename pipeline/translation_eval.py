@@ -1,6 +1,6 @@
 """The map protocol: translate paired images one way and score pixel accuracy against the truth.
 
-Used by the train loop (validation curve) and by `pipeline evaluate` (val and test metrics).
+Used by the train loop (validation curve) and by `unit-pipeline evaluate` (val and test metrics).
 """
 
 from __future__ import annotations

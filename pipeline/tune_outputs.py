@@ -1,4 +1,4 @@
-"""What `pipeline tune` leaves for DVC: best_params.yaml, the trial table, the ablation plot.
+"""What `unit-pipeline tune` leaves for DVC: best_params.yaml, the trial table, the ablation plot.
 
 `best_params.yaml` holds the best trial's overrides and its whole model section, ready to be
 pasted into params.yaml (or diffed against it). Files are swapped in all at once.

@@ -25,7 +25,7 @@ class UnitTranslatorModel(mlflow.pyfunc.PythonModel):
 
     images: uint8 numpy (N, C, S, S), C the source domain's channels. Returns uint8
     (N, C', S, S) in the target domain, deterministic: UNIT z = mu, MUNIT the prior's mean style
-    (`pipeline translate --styles K` samples styles).
+    (`unit-pipeline translate --styles K` samples styles).
     """
 
     def load_context(self, context: Any) -> None:

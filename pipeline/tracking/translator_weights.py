@@ -7,7 +7,7 @@ rebuild the translator of either family (the discriminators are not needed for i
 config's `model.family` says which; files without it are UNIT.
 
 `translator_from_trainer_state` rebuilds the same from a training checkpoint's trainer state,
-so `pipeline translate` also takes a checkpoint folder.
+so `unit-pipeline translate` also takes a checkpoint folder.
 """
 
 from __future__ import annotations

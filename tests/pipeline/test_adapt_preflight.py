@@ -1,4 +1,4 @@
-"""`pipeline train --section adapt` refuses data it cannot adapt on, before any worker starts."""
+"""`unit-pipeline train --section adapt` refuses data it cannot adapt on, before any worker starts."""
 
 import pytest
 

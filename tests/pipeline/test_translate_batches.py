@@ -1,4 +1,4 @@
-"""The batch loop of `pipeline translate` bounds how many images are decoded at once."""
+"""The batch loop of `unit-pipeline translate` bounds how many images are decoded at once."""
 
 from __future__ import annotations
 

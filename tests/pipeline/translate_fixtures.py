@@ -1,4 +1,4 @@
-"""Tiny seeded models and image folders for the `pipeline translate` tests."""
+"""Tiny seeded models and image folders for the `unit-pipeline translate` tests."""
 
 from __future__ import annotations
 
