@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline.data.errors import DataError
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import load_split
+from pipeline.io.errors import DataError
 from pipeline.tasks.adaptation import classify_images, load_adaptation
 from pipeline.train_outputs import HISTORY_FILE
 from unit_core.metrics import classification_accuracy

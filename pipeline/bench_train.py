@@ -36,7 +36,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from pipeline.params_file import apply_overrides, load_params
+from pipeline.io.params_file import apply_overrides, load_params
 from pipeline.train_config import TrainConfig
 
 log = logging.getLogger("pipeline.bench_train")

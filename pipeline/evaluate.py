@@ -30,7 +30,7 @@ from typing import Any, Literal
 from pipeline.adaptation_eval import adaptation_metrics
 from pipeline.checkpoint_files import write_atomic
 from pipeline.data.shard_reader import load_manifest
-from pipeline.params_file import load_run_params
+from pipeline.io.params_file import load_run_params
 from pipeline.tasks.adaptation import MODEL_FILE as ADAPTATION_MODEL
 from pipeline.tasks.translation import MODEL_FILE as TRANSLATOR_MODEL
 from pipeline.tracking import TrackingConfig, TrainingRun

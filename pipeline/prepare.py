@@ -15,11 +15,11 @@ import logging
 import sys
 from pathlib import Path
 
-from pipeline.credential_check import refuse_credentials
 from pipeline.data.config import dataset_config
 from pipeline.data.write_dataset import prepare_dataset
-from pipeline.params_file import load_run_params
-from pipeline.storage import check_reachable
+from pipeline.io.credentials import refuse_credentials
+from pipeline.io.params_file import load_run_params
+from pipeline.io.storage import check_reachable
 
 log = logging.getLogger("pipeline.prepare")
 

@@ -25,8 +25,8 @@ from typing import Any
 from pipeline.code_fingerprint import training_code_fingerprint
 from pipeline.data.config import dataset_output
 from pipeline.data.shard_reader import TwoDomainBatches, load_manifest
-from pipeline.params_file import load_run_params
-from pipeline.storage import check_reachable
+from pipeline.io.params_file import load_run_params
+from pipeline.io.storage import check_reachable
 from pipeline.tasks import TASKS
 from pipeline.tracking import TrackingConfig, TrainingRun, check_tracking_reachable, training_tags
 from pipeline.tracking.dataset_input import log_training_data

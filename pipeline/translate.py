@@ -29,8 +29,8 @@ from typing import Any
 
 import torch
 
-from pipeline import storage
-from pipeline.credential_check import refuse_credentials
+from pipeline.io import storage
+from pipeline.io.credentials import refuse_credentials
 from pipeline.translate_batches import TranslationJob, translate_all
 from pipeline.translate_images import list_images, output_name
 from pipeline.translate_model import is_registry_uri, load_model, tracking_uri_for

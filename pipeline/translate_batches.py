@@ -23,8 +23,8 @@ import torch
 from torch import Tensor, nn
 from tqdm import tqdm
 
-from pipeline import storage
-from pipeline.data.errors import DataError
+from pipeline.io import storage
+from pipeline.io.errors import DataError
 from pipeline.translate_images import BadImage, decode_image, encode_png, output_name
 from pipeline.translate_styles import StyleVariant
 from unit_core.inputs import to_model_range, to_uint8

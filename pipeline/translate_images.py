@@ -25,8 +25,8 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from pipeline import storage
-from pipeline.data.errors import DataError
+from pipeline.io import storage
+from pipeline.io.errors import DataError
 
 log = logging.getLogger(__name__)
 

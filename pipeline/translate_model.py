@@ -21,7 +21,7 @@ from mlflow.exceptions import MlflowException
 from torch import nn
 
 from pipeline.checkpoint_files import STATE_FILE, load_checkpoint
-from pipeline.params_file import load_run_params
+from pipeline.io.params_file import load_run_params
 from pipeline.tracking.config import TrackingConfig, sqlite_path
 from pipeline.tracking.errors import TrackingError
 from pipeline.tracking.reachability import check_tracking_reachable

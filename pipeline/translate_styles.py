@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from pipeline import storage
+from pipeline.io import storage
 from pipeline.translate_images import BadImage, decode_image
 from unit_core.inputs import to_model_range
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.params_file import load_run_params
+from pipeline.io.params_file import load_run_params
 from pipeline.train import PreparedRun, resolve_location
 from pipeline.tune_config import TuneSettings, needed_cpus
 from pipeline.tune_outcomes import best_trial, trial_outcomes

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from pipeline.data.errors import DataError
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import DomainBatch, load_split
+from pipeline.io.errors import DataError
 from pipeline.tasks.trainer_task import TrainerTask
 from unit_core.da_baseline import SourceOnlyClassifier
 from unit_core.da_config import DaConfig

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.data.errors import DataError
+from pipeline.io.errors import DataError
 from pipeline.tasks import AdaptationTask
 from pipeline.train import PreparedRun
 from tests.pipeline.train_fixtures import tiny_adaptation_params

@@ -138,7 +138,7 @@ def _read_by_stage(module: str, params: dict, args: argparse.Namespace) -> None:
 
 @pytest.mark.parametrize("stage", STAGES, ids=[s["id"] for s in STAGES])
 def test_stage_params_cover_every_value_it_reads(stage, monkeypatch, tmp_path):
-    from pipeline.params_file import load_run_params
+    from pipeline.io.params_file import load_run_params
 
     monkeypatch.chdir(stage["wdir"])
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")

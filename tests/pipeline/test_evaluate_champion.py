@@ -9,7 +9,7 @@ import pytest
 
 from pipeline import evaluate as evaluate_module
 from pipeline.evaluate import EvaluateConfig, _track
-from pipeline.params_file import load_params
+from pipeline.io.params_file import load_params
 from pipeline.tracking import TrackingConfig
 from unit_core.typed_config import ConfigError
 

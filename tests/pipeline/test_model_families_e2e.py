@@ -13,7 +13,7 @@ import yaml
 from mlflow.tracking import MlflowClient
 
 from pipeline import evaluate, train
-from pipeline.params_file import merge_preset
+from pipeline.io.params_file import merge_preset
 from pipeline.tracking.translator_weights import load_translator_weights
 from tests.pipeline.train_fixtures import REPO, tiny_training_params
 

@@ -10,8 +10,8 @@ import torch
 import yaml
 from PIL import Image, ImageFile
 
-from pipeline import storage
 from pipeline.checkpoint_files import STATE_FILE, save_checkpoint
+from pipeline.io import storage
 from pipeline.tasks.adaptation import AdaptationTask
 from pipeline.tracking import TrackingConfig, TrainingRun, register_model
 from pipeline.tracking.translator_weights import load_translator_weights

@@ -8,11 +8,11 @@ import pytest
 import yaml
 
 from pipeline import evaluate, prepare, train, translate, tune
-from pipeline.credential_check import refuse_credentials
+from pipeline.io.credentials import refuse_credentials
 from tests.pipeline.train_fixtures import tiny_training_params
 from unit_core.typed_config import ConfigError
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SECRET = "planted-Secret-4242"
 
 

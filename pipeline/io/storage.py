@@ -16,8 +16,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from pipeline.data.errors import DataError
-from pipeline.processes import process_alive
+from pipeline.io.errors import DataError
+from pipeline.io.processes import process_alive
 
 log = logging.getLogger(__name__)
 

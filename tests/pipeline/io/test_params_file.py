@@ -4,12 +4,12 @@ import pytest
 import yaml
 
 from pipeline.data.config import dataset_config
-from pipeline.params_file import apply_overrides, load_params, load_run_params, merge_preset
+from pipeline.io.params_file import apply_overrides, load_params, load_run_params, merge_preset
 from pipeline.tasks import TASKS
 from pipeline.train_config import TrainConfig
 from unit_core.typed_config import ConfigError
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_overrides_parse_yaml_scalars_and_leave_the_original_alone():

@@ -5,11 +5,11 @@ import os
 import pytest
 import torch
 
-from pipeline import storage
-from pipeline.data.errors import DataError
 from pipeline.data.manifest import load_manifest
 from pipeline.data.shard_reader import UnpairedBatches, load_split
 from pipeline.data.write_dataset import prepare_dataset
+from pipeline.io import storage
+from pipeline.io.errors import DataError
 from tests.pipeline.data.fixture_files import write_images
 from tests.pipeline.data.tiny_params import aerial_params, digits_params
 
@@ -147,7 +147,7 @@ def test_temp_files_of_dead_writers_are_removed_live_and_foreign_ones_kept(tmp_p
     import subprocess
     import sys
 
-    from pipeline.storage import remove_abandoned_temp_files, write_bytes_atomic
+    from pipeline.io.storage import remove_abandoned_temp_files, write_bytes_atomic
 
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from pipeline.credential_check import refuse_credentials
+from pipeline.io.credentials import refuse_credentials
 from unit_core.typed_config import ConfigError
 
 
@@ -84,7 +84,7 @@ def load_run_params(
     """params.yaml, then each preset in order, then `--set` overrides: what a stage runs with.
 
     ConfigError naming the key when a value holds a credential from the environment
-    (`pipeline.credential_check`): checked here so every stage refuses it before it starts.
+    (`pipeline.io.credentials`): checked here so every stage refuses it before it starts.
     """
     params = load_params(path)
     for preset in presets:
