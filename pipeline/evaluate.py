@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.adaptation_eval import adaptation_metrics
-from pipeline.checkpoint_files import write_atomic
 from pipeline.data.shard_reader import load_manifest
+from pipeline.io.atomic import write_atomic
 from pipeline.io.params_file import load_run_params
+from pipeline.io.translator_weights import load_translator_weights
 from pipeline.tasks.adaptation import MODEL_FILE as ADAPTATION_MODEL
 from pipeline.tasks.translation import MODEL_FILE as TRANSLATOR_MODEL
 from pipeline.tracking import TrackingConfig, TrainingRun
-from pipeline.tracking.translator_weights import load_translator_weights
 from pipeline.train_config import TrainConfig
 from pipeline.train_outputs import RUN_FILE
 from pipeline.translation_eval import (

@@ -21,8 +21,8 @@ import ray.train.torch
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from pipeline.checkpoint_files import load_checkpoint, save_checkpoint
 from pipeline.data.shard_reader import TwoDomainBatches, load_manifest
+from pipeline.io.checkpoints import load_checkpoint, save_checkpoint
 from pipeline.tasks import TASKS
 from pipeline.tracking import TrackingConfig, TrainingRun
 

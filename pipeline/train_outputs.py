@@ -9,11 +9,11 @@ old one and swapped in at the end, so a failed run never replaces the last good 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.checkpoint_files import load_checkpoint
+from pipeline.io.atomic import replace_folder
+from pipeline.io.checkpoints import load_checkpoint
 from pipeline.tracking.redaction import redact_uri
 
 if TYPE_CHECKING:
@@ -22,25 +22,6 @@ if TYPE_CHECKING:
 
 RUN_FILE = "train_run.json"
 HISTORY_FILE = "train_history.json"
-
-
-def replace_folder(target: Path, fill: Any) -> None:
-    """Build a new `target` with `fill(tmp_folder)`, then swap it in for the old one."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.staging")
-    retired = target.with_name(f".{target.name}.old")
-    for leftover in (staging, retired):
-        shutil.rmtree(leftover, ignore_errors=True)
-    staging.mkdir()
-    try:
-        fill(staging)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if target.exists():
-        target.rename(retired)
-    staging.rename(target)
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def export_outputs(prepared: PreparedRun, result: Any, run: TrainingRun) -> dict[str, Any]:

@@ -20,17 +20,17 @@ import torch
 from mlflow.exceptions import MlflowException
 from torch import nn
 
-from pipeline.checkpoint_files import STATE_FILE, load_checkpoint
+from pipeline.io.checkpoints import STATE_FILE, load_checkpoint
 from pipeline.io.params_file import load_run_params
+from pipeline.io.translator_weights import (
+    load_translator_weights,
+    translator_from_trainer_state,
+)
 from pipeline.tracking.config import TrackingConfig, sqlite_path
 from pipeline.tracking.errors import TrackingError
 from pipeline.tracking.reachability import check_tracking_reachable
 from pipeline.tracking.redaction import redact_uri
 from pipeline.tracking.translator_model import load_translator
-from pipeline.tracking.translator_weights import (
-    load_translator_weights,
-    translator_from_trainer_state,
-)
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from pipeline.ablation_report import ablation_rows, draw_ablation
-from pipeline.train_outputs import replace_folder
+from pipeline.io.atomic import replace_folder
 from pipeline.tune_config import TuneSettings
 from pipeline.tune_outcomes import TrialOutcome
 from pipeline.tune_space import with_overrides

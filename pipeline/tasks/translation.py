@@ -13,8 +13,8 @@ import torch
 
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import DomainBatch
+from pipeline.io.translator_weights import save_translator_weights
 from pipeline.tasks.trainer_task import TrainerTask
-from pipeline.tracking.translator_weights import save_translator_weights
 from pipeline.translation_eval import (
     constant_colour_baseline,
     paired_split,

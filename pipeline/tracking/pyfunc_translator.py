@@ -13,7 +13,7 @@ import mlflow.pyfunc
 import numpy as np
 import torch
 
-from pipeline.tracking.translator_weights import load_translator_weights
+from pipeline.io.translator_weights import load_translator_weights
 from unit_core.inputs import check_batch, to_model_range, to_uint8
 
 WEIGHTS_ARTIFACT = "translator_weights"  # key in the pyfunc `artifacts` dict

@@ -14,7 +14,7 @@ from mlflow.tracking import MlflowClient
 
 from pipeline import evaluate, train
 from pipeline.io.params_file import merge_preset
-from pipeline.tracking.translator_weights import load_translator_weights
+from pipeline.io.translator_weights import load_translator_weights
 from tests.pipeline.train_fixtures import REPO, tiny_training_params
 
 pytestmark = pytest.mark.e2e

@@ -1,6 +1,5 @@
 """What `unit-pipeline train` checks before any Ray worker starts: each bad input fails in seconds."""
 
-import json
 import socket
 import time
 
@@ -11,7 +10,6 @@ from pipeline import train as train_module
 from pipeline.tasks import TranslationTask
 from pipeline.train import PreparedRun, run_name_for
 from pipeline.train_config import TrainConfig
-from pipeline.train_outputs import replace_folder
 from tests.pipeline.train_fixtures import tiny_training_params
 from unit_core.typed_config import ConfigError
 
@@ -111,22 +109,6 @@ def test_unreachable_mlflow_server_fails_before_training(tiny_root):
     with pytest.raises(RuntimeError, match=f"127.0.0.1:{port}"):
         PreparedRun(params)
     assert time.monotonic() - start < 10
-
-
-def test_replace_folder_keeps_the_old_output_when_filling_fails(tmp_path):
-    target = tmp_path / "out"
-    replace_folder(target, lambda d: (d / "model.txt").write_text("good"))
-
-    def broken(folder):
-        (folder / "model.txt").write_text("half")
-        raise OSError("disk full")
-
-    with pytest.raises(OSError):
-        replace_folder(target, broken)
-    assert (target / "model.txt").read_text() == "good"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left behind
-    replace_folder(target, lambda d: (d / "run.json").write_text(json.dumps({})))
-    assert sorted(p.name for p in target.iterdir()) == ["run.json"]
 
 
 def test_set_into_a_section_the_run_does_not_read_names_the_key(tiny_root):

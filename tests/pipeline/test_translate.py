@@ -10,11 +10,11 @@ import torch
 import yaml
 from PIL import Image, ImageFile
 
-from pipeline.checkpoint_files import STATE_FILE, save_checkpoint
 from pipeline.io import storage
+from pipeline.io.checkpoints import STATE_FILE, save_checkpoint
+from pipeline.io.translator_weights import load_translator_weights
 from pipeline.tasks.adaptation import AdaptationTask
 from pipeline.tracking import TrackingConfig, TrainingRun, register_model
-from pipeline.tracking.translator_weights import load_translator_weights
 from pipeline.translate_images import BadImage, channels_of, decode_image
 from tests.pipeline.translate_fixtures import (
     huge_header_png,

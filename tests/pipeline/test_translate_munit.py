@@ -10,8 +10,8 @@ import pytest
 import torch
 from PIL import Image
 
+from pipeline.io.translator_weights import load_translator_weights
 from pipeline.tracking import TrackingConfig, TrainingRun, register_model
-from pipeline.tracking.translator_weights import load_translator_weights
 from tests.pipeline.translate_fixtures import (
     as_chw,
     random_pixels,

@@ -14,7 +14,7 @@ import pytest
 import torch
 from PIL import Image
 
-from pipeline.tracking.translator_weights import save_translator_weights
+from pipeline.io.translator_weights import save_translator_weights
 from pipeline.translate import main
 from tests.unit_core.tiny import tiny_batch, tiny_config
 from unit_core.inputs import to_model_range, to_uint8

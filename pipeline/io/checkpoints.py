@@ -2,34 +2,21 @@
 
 A checkpoint folder holds `trainer_state.pt` (`UnitTrainer.state_dict()`, loadable with
 `torch.load(weights_only=True)`) and `progress.json` (step, the MLflow run id, the logged loss
-history). Each file is written under a temporary name and renamed, so a crash mid-write never
-leaves a truncated file under the real name.
+history). Each file is written atomically (`pipeline.io.atomic`).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from pipeline.io.atomic import write_atomic
+
 STATE_FILE = "trainer_state.pt"
 PROGRESS_FILE = "progress.json"
-
-
-def write_atomic(path: Path, write: Any) -> None:
-    """Call `write(tmp_path)` then rename tmp_path to `path` (same folder, so rename is atomic)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_checkpoint(folder: Path, trainer_state: dict[str, Any], progress: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from pipeline.checkpoint_files import PROGRESS_FILE, STATE_FILE, load_checkpoint, save_checkpoint
+from pipeline.io.checkpoints import PROGRESS_FILE, STATE_FILE, load_checkpoint, save_checkpoint
 
 
 def test_round_trip_and_no_temporary_files_left(tmp_path):
