@@ -14,7 +14,7 @@ from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import load_split
 from pipeline.io.errors import DataError
 from pipeline.tasks.adaptation import classify_images, load_adaptation
-from pipeline.train_outputs import HISTORY_FILE
+from pipeline.train.outputs import HISTORY_FILE
 from unit_core.metrics import classification_accuracy
 
 

@@ -15,7 +15,7 @@ import sys
 # stage -> the module whose `main(argv)` `python -m` runs
 COMMANDS = {
     "prepare": "pipeline.prepare",
-    "train": "pipeline.train",
+    "train": "pipeline.train.__main__",
     "evaluate": "pipeline.evaluate",
     "tune": "pipeline.tune",
     "translate": "pipeline.translate",

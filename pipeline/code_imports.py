@@ -2,7 +2,7 @@
 
 Why: three things must know the code behind a stage, and hand-kept lists of it drift — the
 DVC `deps` of each stage (a test checks them against this walk) and the code fingerprint in a
-training run's name (`pipeline.code_fingerprint`, derived from this walk). The walk reads the
+training run's name (`pipeline.train.fingerprint`, derived from this walk). The walk reads the
 source with `ast` (nothing is imported or run), follows every `import` of a project package
 (`pipeline`, `unit_core`) transitively, including imports inside functions and under
 `TYPE_CHECKING`, and adds each module's parent packages (importing `a.b.c` runs `a/__init__`).

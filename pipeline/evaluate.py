@@ -35,8 +35,8 @@ from pipeline.io.translator_weights import load_translator_weights
 from pipeline.tasks.adaptation import MODEL_FILE as ADAPTATION_MODEL
 from pipeline.tasks.translation import MODEL_FILE as TRANSLATOR_MODEL
 from pipeline.tracking import TrackingConfig, TrainingRun
-from pipeline.train_config import TrainConfig
-from pipeline.train_outputs import RUN_FILE
+from pipeline.train.config import TrainConfig
+from pipeline.train.outputs import RUN_FILE
 from pipeline.translation_eval import (
     constant_colour_baseline,
     paired_split,

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.io.params_file import load_run_params
-from pipeline.train import PreparedRun, resolve_location
+from pipeline.train.run import PreparedRun, resolve_location
 from pipeline.tune_config import TuneSettings, needed_cpus
 from pipeline.tune_outcomes import best_trial, trial_outcomes
 from pipeline.tune_outputs import best_params_document, write_outputs

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pipeline.train_config import ScalingSettings
+from pipeline.train.config import ScalingSettings
 from unit_core.typed_config import ConfigError, build, require
 
 

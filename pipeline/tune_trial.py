@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.tracking import TrackingConfig, TrainingRun
-from pipeline.train import PreparedRun, fit, start_or_resume_mlflow_run
+from pipeline.train.launch import fit, start_or_resume_mlflow_run
+from pipeline.train.run import PreparedRun
 from pipeline.tune_space import trial_overrides, with_overrides
 
 log = logging.getLogger("pipeline.tune")

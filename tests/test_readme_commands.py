@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import COMMANDS
+from pipeline.code_imports import entry_modules
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
@@ -78,7 +79,7 @@ def test_the_readme_shows_every_stage_command():
 
 @pytest.mark.parametrize("module, flags", INVOCATIONS, ids=[f"{m} {' '.join(f)}" for m, f in INVOCATIONS])
 def test_readme_command_runs_help_and_knows_its_flags(module, flags, capsys):
-    main = importlib.import_module(module).main
+    main = importlib.import_module(entry_modules(module)[-1]).main  # a package: its __main__
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])
     assert exit_info.value.code == 0
@@ -106,7 +107,7 @@ def test_unit_pipeline_stage_is_the_module_main(monkeypatch):
     from pipeline import cli
 
     seen = []
-    module = importlib.import_module("pipeline.evaluate")
+    module = importlib.import_module(cli.COMMANDS["evaluate"])
     monkeypatch.setattr(module, "main", lambda argv: seen.append(argv) or 7)
     assert cli.main(["evaluate", "--section", "adapt"]) == 7
     assert seen == [["--section", "adapt"]]

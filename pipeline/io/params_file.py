@@ -9,6 +9,8 @@ schedules and the ablations live there instead of in copies of the whole file.
 from __future__ import annotations
 
 import copy
+import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -92,3 +94,9 @@ def load_run_params(
     params = apply_overrides(params, overrides)
     refuse_credentials(params)
     return params
+
+
+def stage_prog(module: str) -> str | None:
+    """argparse `prog` for a stage package's `__main__`: `python -m pipeline.X`, not `__main__.py`
+    (None, argparse's default, when `unit-pipeline` already named the command)."""
+    return f"python -m {module}" if os.path.basename(sys.argv[0]) == "__main__.py" else None

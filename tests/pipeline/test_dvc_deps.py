@@ -84,17 +84,17 @@ def test_stage_deps_cover_every_module_it_imports(stage):
 
 
 def test_uncovered_reports_a_module_outside_the_deps():
-    modules = project_imports("pipeline.train_loop")
+    modules = project_imports("pipeline.train.loop")
     deps = [ROOT / "unit_core", ROOT / "pipeline"]
     assert uncovered(modules, deps) == []
     missing = uncovered(modules, [ROOT / "unit_core"])
-    assert "pipeline/train_loop.py" in missing and "pipeline/data/shard_reader.py" in missing
+    assert "pipeline/train/loop.py" in missing and "pipeline/data/shard_reader.py" in missing
     assert "pipeline/__init__.py" not in missing  # a docstring only: nothing to rerun for
 
 
 def test_code_fingerprint_hashes_what_the_train_stage_depends_on():
     """The run-name fingerprint is derived from the same walk; the train stage covers it."""
-    from pipeline.code_fingerprint import shaping_sources
+    from pipeline.train.fingerprint import shaping_sources
 
     train = next(s for s in STAGES if s["id"] == "dvc.yaml:train")
     hashed = {f"m{i}": path for i, path in enumerate(shaping_sources())}
@@ -121,7 +121,7 @@ def _read_by_stage(module: str, params: dict, args: argparse.Namespace) -> None:
 
         dataset_config(params, args.dataset)
     elif module == "pipeline.train":
-        from pipeline.train import PreparedRun
+        from pipeline.train.run import PreparedRun
 
         PreparedRun(params, args.section)
     elif module == "pipeline.evaluate":

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import evaluate, prepare, train, translate, tune
+from pipeline import evaluate, prepare, translate, tune
 from pipeline.io.credentials import refuse_credentials
+from pipeline.train import __main__ as train
 from tests.pipeline.train_fixtures import tiny_training_params
 from unit_core.typed_config import ConfigError
 

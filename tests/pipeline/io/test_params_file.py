@@ -6,7 +6,7 @@ import yaml
 from pipeline.data.config import dataset_config
 from pipeline.io.params_file import apply_overrides, load_params, load_run_params, merge_preset
 from pipeline.tasks import TASKS
-from pipeline.train_config import TrainConfig
+from pipeline.train.config import TrainConfig
 from unit_core.typed_config import ConfigError
 
 REPO = Path(__file__).resolve().parents[3]

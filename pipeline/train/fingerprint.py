@@ -21,7 +21,7 @@ from pathlib import Path
 from pipeline.code_imports import ROOT, project_imports
 
 # What every Ray Train worker runs: the model code, the training loop and what feeds it.
-TRAINING_ENTRY = "pipeline.train_loop"
+TRAINING_ENTRY = "pipeline.train.loop"
 
 
 def shaping_sources() -> list[Path]:

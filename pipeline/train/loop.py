@@ -30,7 +30,7 @@ log = logging.getLogger("pipeline.train")
 
 
 def train_loop_per_worker(config: dict[str, Any]) -> None:
-    """Ray Train entry point; `config` is built by `pipeline.train.PreparedRun.loop_config`."""
+    """Ray Train entry point; `config` is built by `pipeline.train.run.PreparedRun.loop_config`."""
     ctx = ray.train.get_context()
     rank, world = ctx.get_world_rank(), ctx.get_world_size()
     device = ray.train.torch.get_device()

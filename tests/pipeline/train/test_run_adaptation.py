@@ -4,7 +4,7 @@ import pytest
 
 from pipeline.io.errors import DataError
 from pipeline.tasks import AdaptationTask
-from pipeline.train import PreparedRun
+from pipeline.train.run import PreparedRun
 from tests.pipeline.train_fixtures import tiny_adaptation_params
 from unit_core.typed_config import ConfigError
 

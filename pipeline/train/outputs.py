@@ -18,7 +18,7 @@ from pipeline.tracking.redaction import redact_uri
 
 if TYPE_CHECKING:
     from pipeline.tracking import TrainingRun
-    from pipeline.train import PreparedRun
+    from pipeline.train.run import PreparedRun
 
 RUN_FILE = "train_run.json"
 HISTORY_FILE = "train_history.json"

@@ -6,10 +6,11 @@ import time
 import pytest
 import yaml
 
-from pipeline import train as train_module
 from pipeline.tasks import TranslationTask
-from pipeline.train import PreparedRun, run_name_for
-from pipeline.train_config import TrainConfig
+from pipeline.train import __main__ as train_module
+from pipeline.train import run as run_module
+from pipeline.train.config import TrainConfig
+from pipeline.train.run import PreparedRun, run_name_for
 from tests.pipeline.train_fixtures import tiny_training_params
 from unit_core.typed_config import ConfigError
 
@@ -50,12 +51,12 @@ def test_run_name_changes_with_what_shapes_training_only(tiny_root):
 def test_run_name_changes_with_the_training_code(tiny_root, monkeypatch):
     """A changed network or loop must train afresh, not resume the old code's finished run."""
     base = PreparedRun(tiny_training_params(tiny_root))
-    monkeypatch.setattr(train_module, "training_code_fingerprint", lambda: "0123456789")
+    monkeypatch.setattr(run_module, "training_code_fingerprint", lambda: "0123456789")
     assert PreparedRun(tiny_training_params(tiny_root)).run_name != base.run_name
 
 
 def test_code_fingerprint_covers_the_model_code():
-    from pipeline import code_fingerprint
+    from pipeline.train import fingerprint as code_fingerprint
 
     hashed = {p.relative_to(code_fingerprint.ROOT).as_posix() for p in code_fingerprint.shaping_sources()}
     assert {
@@ -64,7 +65,7 @@ def test_code_fingerprint_covers_the_model_code():
         "unit_core/da_trainer.py",
         "pipeline/tasks/translation.py",  # what the loop drives
         "pipeline/data/shard_reader.py",  # what feeds it
-        "pipeline/train_loop.py",
+        "pipeline/train/loop.py",
     } <= hashed
     assert "unit_core/bench.py" not in hashed  # not imported by the loop: not shaping
     assert len(code_fingerprint.training_code_fingerprint()) == 10
