@@ -16,7 +16,7 @@ import sys
 COMMANDS = {
     "prepare": "pipeline.prepare",
     "train": "pipeline.train.__main__",
-    "evaluate": "pipeline.evaluate",
+    "evaluate": "pipeline.evaluate.__main__",
     "tune": "pipeline.tune",
     "translate": "pipeline.translate",
 }

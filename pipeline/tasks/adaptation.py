@@ -18,6 +18,7 @@ import torch
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import DomainBatch, load_split
 from pipeline.io.errors import DataError
+from pipeline.tasks.adaptation_eval import adaptation_metrics, classify_images
 from pipeline.tasks.trainer_task import TrainerTask
 from unit_core.da_baseline import SourceOnlyClassifier
 from unit_core.da_config import DaConfig
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from pipeline.tracking import TrainingRun
 
 GRID_IMAGES = 8
-EVAL_BATCH = 500
 DISPLAY_IMAGES = 500  # per test split: 2,000 images per logging step keep the curves cheap
 MODEL_FILE = "adaptation.pt"
 MODEL_FORMAT = 1
@@ -136,18 +136,10 @@ class AdaptationTask(TrainerTask):
         """The classifier is evaluated from the DVC output; no registry model for it yet."""
         return None
 
-
-@torch.no_grad()
-def classify_images(classifier: Any, images: torch.Tensor, domain: str) -> torch.Tensor:
-    """Predicted labels (N,) for uint8 images (N, C, 32, 32), in batches."""
-    return torch.cat(
-        [
-            classifier.classify(to_model_range(images[i : i + EVAL_BATCH]), domain)
-            .argmax(dim=1)
-            .cpu()
-            for i in range(0, len(images), EVAL_BATCH)
-        ]
-    )
+    @classmethod
+    def evaluate(cls, output: Path, manifest: Manifest, settings: Any) -> dict[str, Any]:
+        """Test accuracies of the exported model and its baseline (`settings` is not needed)."""
+        return adaptation_metrics(load_adaptation(output / MODEL_FILE), manifest, output)
 
 
 def load_adaptation(path: Path) -> AdaptationTask:

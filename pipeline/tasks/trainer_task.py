@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pipeline.tasks.model_shape import with_data_shape
+
+if TYPE_CHECKING:
+    from pipeline.data.manifest import Manifest
 
 
 class TrainerTask:
@@ -40,3 +44,9 @@ class TrainerTask:
 
     def reseed_noise(self, seed: int) -> None:
         self.trainer.noise.manual_seed(seed)
+
+    @classmethod
+    def evaluate(cls, output: Path, manifest: Manifest, settings: Any) -> dict[str, Any]:
+        """The metrics.json of the model `export` wrote into `output` (a train output folder),
+        scored on `manifest`'s data; `settings` is the `evaluate:` section."""
+        raise NotImplementedError(f"task {cls.__name__} has no evaluation")

@@ -13,12 +13,13 @@ import torch
 
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import DomainBatch
-from pipeline.io.translator_weights import save_translator_weights
+from pipeline.io.translator_weights import load_translator_weights, save_translator_weights
 from pipeline.tasks.trainer_task import TrainerTask
-from pipeline.translation_eval import (
+from pipeline.tasks.translation_eval import (
     constant_colour_baseline,
     paired_split,
     pixel_accuracy_on_pairs,
+    translation_metrics,
 )
 from unit_core.inputs import to_model_range, to_uint8
 from unit_core.model_family import build_trainer, build_translator, config_from_dict
@@ -125,3 +126,10 @@ class TranslationTask(TrainerTask):
 
     def log_model(self, run: TrainingRun) -> str:
         return run.log_translator(self.exported_translator(), self.trainer.cfg)
+
+    @classmethod
+    def evaluate(cls, output: Path, manifest: Manifest, settings: Any) -> dict[str, Any]:
+        """The map protocol and diversity of the exported translator (`settings`: `evaluate:`)."""
+        translator, translator_cfg = load_translator_weights(output / MODEL_FILE)
+        metrics = translation_metrics(translator, manifest, settings)
+        return metrics | {"family": translator_cfg.model.family}

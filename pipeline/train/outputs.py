@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.io.atomic import replace_folder
 from pipeline.io.checkpoints import load_checkpoint
+from pipeline.io.run_outputs import HISTORY_FILE, RUN_FILE
 from pipeline.tracking.redaction import redact_uri
 
 if TYPE_CHECKING:
     from pipeline.tracking import TrainingRun
     from pipeline.train.run import PreparedRun
 
-RUN_FILE = "train_run.json"
-HISTORY_FILE = "train_history.json"
+__all__ = ["HISTORY_FILE", "RUN_FILE", "export_outputs"]
 
 
 def export_outputs(prepared: PreparedRun, result: Any, run: TrainingRun) -> dict[str, Any]:

@@ -125,7 +125,7 @@ def _read_by_stage(module: str, params: dict, args: argparse.Namespace) -> None:
 
         PreparedRun(params, args.section)
     elif module == "pipeline.evaluate":
-        from pipeline.evaluate import EvaluateSettings
+        from pipeline.evaluate.__main__ import EvaluateSettings
 
         EvaluateSettings.from_params(params, args.section)
     elif module == "pipeline.tune":

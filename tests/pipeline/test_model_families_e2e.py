@@ -12,7 +12,7 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from pipeline import evaluate
+from pipeline.evaluate import __main__ as evaluate
 from pipeline.io.params_file import merge_preset
 from pipeline.io.translator_weights import load_translator_weights
 from pipeline.train import __main__ as train

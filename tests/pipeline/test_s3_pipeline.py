@@ -22,7 +22,8 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from pipeline import evaluate, prepare
+from pipeline import prepare
+from pipeline.evaluate import __main__ as evaluate
 from pipeline.io import storage
 from tests.fixtures.mlflow_server import MlflowServer
 from tests.fixtures.s3_server import CREDENTIALS

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from pipeline import evaluate
+from pipeline.evaluate import __main__ as evaluate
 from pipeline.train import __main__ as train
 from pipeline.train.run import PreparedRun
 from tests.pipeline.train_fixtures import tiny_training_params

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import evaluate, prepare, translate, tune
+from pipeline import prepare, translate, tune
+from pipeline.evaluate import __main__ as evaluate
 from pipeline.io.credentials import refuse_credentials
 from pipeline.train import __main__ as train
 from tests.pipeline.train_fixtures import tiny_training_params

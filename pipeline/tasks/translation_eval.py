@@ -5,6 +5,9 @@ Used by the train loop (validation curve) and by `unit-pipeline evaluate` (val a
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import torch
 
 from pipeline.data.manifest import Manifest
@@ -13,6 +16,7 @@ from unit_core.inputs import to_model_range, to_uint8
 from unit_core.metrics import mean_pairwise_distance, pixel_accuracy
 
 EVAL_BATCH = 64
+log = logging.getLogger("pipeline.evaluate")
 
 
 @torch.no_grad()
@@ -97,3 +101,38 @@ def constant_colour_baseline(
     colours, counts = pixels.unique(dim=0, return_counts=True)
     modal = colours[counts.argmax()].view(1, -1, 1, 1).expand_as(target)
     return pixel_accuracy(modal.contiguous(), target, threshold)
+
+
+def translation_metrics(translator: torch.nn.Module, manifest: Manifest, cfg: Any) -> dict[str, Any]:
+    """The map protocol on every paired split (val, test) and the diversity of sampled styles.
+
+    cfg: the `evaluate:` section (direction, threshold, diversity_samples).
+    """
+    splits = [s for s in ("val", "test") if s in manifest.paired_splits]
+    if not splits:
+        raise ValueError(f"{manifest.root}: dataset has no paired val/test split to score")
+    metrics: dict[str, Any] = {}
+    for split in splits:
+        pairs = paired_split(manifest, split)
+        metrics[f"{split}_pixel_accuracy"] = pixel_accuracy_on_pairs(
+            translator, pairs, cfg.direction, cfg.threshold
+        )
+        target = pairs[1] if cfg.direction == "a2b" else pairs[0]
+        target_domain = "b" if cfg.direction == "a2b" else "a"
+        metrics[f"{split}_constant_colour_baseline"] = constant_colour_baseline(
+            manifest, target, target_domain, cfg.threshold
+        )
+        source = pairs[0] if cfg.direction == "a2b" else pairs[1]
+        metrics[f"{split}_diversity"] = translation_diversity(
+            translator, source, cfg.direction, cfg.diversity_samples
+        )
+        metrics[f"{split}_images"] = len(pairs[0])
+        log.info("%s pixel accuracy (%s, threshold %d): %.4f, diversity %.4f", split,
+                 cfg.direction, cfg.threshold, metrics[f"{split}_pixel_accuracy"],
+                 metrics[f"{split}_diversity"])  # fmt: skip
+    metrics.update(
+        direction=cfg.direction,
+        threshold=cfg.threshold,
+        diversity_samples=cfg.diversity_samples,
+    )
+    return metrics

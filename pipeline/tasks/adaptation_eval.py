@@ -10,17 +10,37 @@ import json
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import load_split
 from pipeline.io.errors import DataError
-from pipeline.tasks.adaptation import classify_images, load_adaptation
-from pipeline.train.outputs import HISTORY_FILE
+from pipeline.io.run_outputs import HISTORY_FILE
+from unit_core.inputs import to_model_range
 from unit_core.metrics import classification_accuracy
 
+EVAL_BATCH = 500
 
-def adaptation_metrics(model_file: Path, manifest: Manifest) -> dict[str, Any]:
-    """Target and source test accuracy of the adapted model and of the source-only baseline."""
-    task = load_adaptation(model_file)
+
+@torch.no_grad()
+def classify_images(classifier: Any, images: torch.Tensor, domain: str) -> torch.Tensor:
+    """Predicted labels (N,) for uint8 images (N, C, 32, 32), in batches."""
+    return torch.cat(
+        [
+            classifier.classify(to_model_range(images[i : i + EVAL_BATCH]), domain)
+            .argmax(dim=1)
+            .cpu()
+            for i in range(0, len(images), EVAL_BATCH)
+        ]
+    )
+
+
+def adaptation_metrics(task: Any, manifest: Manifest, output: Path) -> dict[str, Any]:
+    """Target and source test accuracy of the adapted model and of the source-only baseline.
+
+    task: the trained `AdaptationTask` (its `trainer` and `baseline`); output: the run's
+    output folder (its history gives the `oracle_*` figures).
+    """
     source, target = task.cfg.source_domain, task.cfg.target_domain
     metrics: dict[str, Any] = {"source_domain": source, "target_domain": target}
     for role, domain in (("target", target), ("source", source)):
@@ -38,7 +58,7 @@ def adaptation_metrics(model_file: Path, manifest: Manifest) -> dict[str, Any]:
         )
         metrics[f"{role}_test_images"] = len(split.labels)
     metrics["adaptation_gain"] = metrics["target_accuracy"] - metrics["baseline_target_accuracy"]
-    return metrics | oracle_metrics(model_file.parent / HISTORY_FILE)
+    return metrics | oracle_metrics(output / HISTORY_FILE)
 
 
 def oracle_metrics(history_file: Path) -> dict[str, Any]:

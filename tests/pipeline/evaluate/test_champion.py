@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from pipeline import evaluate as evaluate_module
-from pipeline.evaluate import EvaluateConfig, _track
+from pipeline.evaluate import __main__ as evaluate_module
+from pipeline.evaluate.__main__ import EvaluateConfig, _track
 from pipeline.io.params_file import load_params
 from pipeline.tracking import TrackingConfig
 from unit_core.typed_config import ConfigError
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 class FakeRun:

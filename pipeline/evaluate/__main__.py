@@ -10,7 +10,7 @@
   is unimodal). The model is registered and `@champion` is decided on the **validation** split
   only: choosing by the test split would bias the reported test number.
 - adaptation: target and source test accuracy of the adapted classifier and of the
-  source-only baseline trained in the same run (`pipeline.adaptation_eval`).
+  source-only baseline trained in the same run (`pipeline.tasks.adaptation_eval`).
 
 Writes `<output_root>/<name of the train output folder>/metrics.json` (DVC metrics:
 `evaluation/translation`, `evaluation/adaptation`, `evaluation/munit`, …) and logs the same
@@ -27,22 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.adaptation_eval import adaptation_metrics
 from pipeline.data.shard_reader import load_manifest
 from pipeline.io.atomic import write_atomic
-from pipeline.io.params_file import load_run_params
-from pipeline.io.translator_weights import load_translator_weights
-from pipeline.tasks.adaptation import MODEL_FILE as ADAPTATION_MODEL
-from pipeline.tasks.translation import MODEL_FILE as TRANSLATOR_MODEL
+from pipeline.io.params_file import load_run_params, stage_prog
+from pipeline.io.run_outputs import RUN_FILE
+from pipeline.tasks import TASKS
 from pipeline.tracking import TrackingConfig, TrainingRun
 from pipeline.train.config import TrainConfig
-from pipeline.train.outputs import RUN_FILE
-from pipeline.translation_eval import (
-    constant_colour_baseline,
-    paired_split,
-    pixel_accuracy_on_pairs,
-    translation_diversity,
-)
 from unit_core.typed_config import build, require
 
 log = logging.getLogger("pipeline.evaluate")
@@ -99,10 +90,7 @@ def evaluate(params: dict[str, Any], section: str = "train") -> dict[str, Any]:
         )
     trained = json.loads(run_file.read_text())
     manifest = load_manifest(trained["manifest"])
-    if train.task == "adaptation":
-        metrics = adaptation_metrics(Path(train.output) / ADAPTATION_MODEL, manifest)
-    else:
-        metrics = _translation_metrics(Path(train.output) / TRANSLATOR_MODEL, manifest, cfg)
+    metrics = TASKS[train.task].evaluate(Path(train.output), manifest, cfg)
     metrics["step"] = trained["step"]
     output = Path(cfg.output_root) / Path(train.output).name
     output.mkdir(parents=True, exist_ok=True)
@@ -110,39 +98,6 @@ def evaluate(params: dict[str, Any], section: str = "train") -> dict[str, Any]:
         output / "metrics.json", lambda tmp: tmp.write_text(json.dumps(metrics, indent=1) + "\n")
     )
     _track(settings.tracking, trained, metrics, cfg)
-    return metrics
-
-
-def _translation_metrics(model_file: Path, manifest: Any, cfg: EvaluateConfig) -> dict[str, Any]:
-    translator, translator_cfg = load_translator_weights(model_file)
-    splits = [s for s in ("val", "test") if s in manifest.paired_splits]
-    if not splits:
-        raise ValueError(f"{manifest.root}: dataset has no paired val/test split to score")
-    metrics: dict[str, Any] = {}
-    for split in splits:
-        pairs = paired_split(manifest, split)
-        metrics[f"{split}_pixel_accuracy"] = pixel_accuracy_on_pairs(
-            translator, pairs, cfg.direction, cfg.threshold
-        )
-        target = pairs[1] if cfg.direction == "a2b" else pairs[0]
-        target_domain = "b" if cfg.direction == "a2b" else "a"
-        metrics[f"{split}_constant_colour_baseline"] = constant_colour_baseline(
-            manifest, target, target_domain, cfg.threshold
-        )
-        source = pairs[0] if cfg.direction == "a2b" else pairs[1]
-        metrics[f"{split}_diversity"] = translation_diversity(
-            translator, source, cfg.direction, cfg.diversity_samples
-        )
-        metrics[f"{split}_images"] = len(pairs[0])
-        log.info("%s pixel accuracy (%s, threshold %d): %.4f, diversity %.4f", split,
-                 cfg.direction, cfg.threshold, metrics[f"{split}_pixel_accuracy"],
-                 metrics[f"{split}_diversity"])  # fmt: skip
-    metrics.update(
-        direction=cfg.direction,
-        threshold=cfg.threshold,
-        diversity_samples=cfg.diversity_samples,
-        family=translator_cfg.model.family,
-    )
     return metrics
 
 
@@ -178,6 +133,7 @@ def _track(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
+        prog=stage_prog("pipeline.evaluate"),
         description="Evaluate a trained model (DVC stages `evaluate`, `evaluate_adaptation`)."
     )
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
