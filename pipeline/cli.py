@@ -17,7 +17,7 @@ COMMANDS = {
     "prepare": "pipeline.prepare",
     "train": "pipeline.train.__main__",
     "evaluate": "pipeline.evaluate.__main__",
-    "tune": "pipeline.tune",
+    "tune": "pipeline.tune.__main__",
     "translate": "pipeline.translate",
 }
 USAGE = f"usage: unit-pipeline {{{','.join(COMMANDS)}}} [ARGS...]   (unit-pipeline STAGE --help)"

@@ -129,7 +129,7 @@ def _read_by_stage(module: str, params: dict, args: argparse.Namespace) -> None:
 
         EvaluateSettings.from_params(params, args.section)
     elif module == "pipeline.tune":
-        from pipeline.tune import plan_sweep
+        from pipeline.tune.sweep import plan_sweep
 
         plan_sweep(params)
     else:

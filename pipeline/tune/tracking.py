@@ -13,8 +13,8 @@ from typing import Any
 
 from pipeline.tracking import TrackingConfig, TrainingRun
 from pipeline.tracking.training_run import find_run_id
-from pipeline.tune_outcomes import TrialOutcome
-from pipeline.tune_trial import OUTCOME_TAG, PARENT_RUN_TAG, SWEEP_TAG, TRIAL_TAG
+from pipeline.tune.outcomes import TrialOutcome
+from pipeline.tune.trial import OUTCOME_TAG, PARENT_RUN_TAG, SWEEP_TAG, TRIAL_TAG
 
 ROLE_TAG = "unit.tune_role"  # sweep (parent) | trial
 BEST_TRIAL_TAG = "unit.tune_best_trial"

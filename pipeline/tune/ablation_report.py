@@ -11,8 +11,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from pipeline.tune_config import ABLATION_VARIANTS, AblationSettings
-from pipeline.tune_outcomes import TrialOutcome
+from pipeline.tune.config import ABLATION_VARIANTS, AblationSettings
+from pipeline.tune.outcomes import TrialOutcome
 
 CELL_W, CELL_H, MARGIN = 120, 44, 150
 

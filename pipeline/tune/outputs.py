@@ -13,11 +13,11 @@ from typing import Any
 
 import yaml
 
-from pipeline.ablation_report import ablation_rows, draw_ablation
 from pipeline.io.atomic import replace_folder
-from pipeline.tune_config import TuneSettings
-from pipeline.tune_outcomes import TrialOutcome
-from pipeline.tune_space import with_overrides
+from pipeline.tune.ablation_report import ablation_rows, draw_ablation
+from pipeline.tune.config import TuneSettings
+from pipeline.tune.outcomes import TrialOutcome
+from pipeline.tune.space import with_overrides
 
 BEST_FILE = "best_params.yaml"
 TRIALS_CSV = "trials.csv"

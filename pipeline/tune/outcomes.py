@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.tune_space import CELL_KEY, trial_overrides
+from pipeline.tune.space import CELL_KEY, trial_overrides
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ import pytest
 import yaml
 from PIL import Image
 
-from pipeline.ablation_report import ablation_rows, draw_ablation
-from pipeline.tune_config import TuneSettings, needed_cpus
-from pipeline.tune_outcomes import best_trial, trial_outcomes
-from pipeline.tune_space import (
+from pipeline.tune.ablation_report import ablation_rows, draw_ablation
+from pipeline.tune.config import TuneSettings, needed_cpus
+from pipeline.tune.outcomes import best_trial, trial_outcomes
+from pipeline.tune.space import (
     ablation_cells,
     param_space,
     trial_count,
@@ -21,7 +21,7 @@ from pipeline.tune_space import (
 )
 from unit_core.typed_config import ConfigError
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _params() -> dict:

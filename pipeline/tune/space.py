@@ -11,7 +11,7 @@ import copy
 import math
 from typing import Any
 
-from pipeline.tune_config import TuneSettings
+from pipeline.tune.config import TuneSettings
 
 CELL_KEY = "cell"
 

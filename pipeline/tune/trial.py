@@ -19,7 +19,7 @@ from typing import Any
 from pipeline.tracking import TrackingConfig, TrainingRun
 from pipeline.train.launch import fit, start_or_resume_mlflow_run
 from pipeline.train.run import PreparedRun
-from pipeline.tune_space import trial_overrides, with_overrides
+from pipeline.tune.space import trial_overrides, with_overrides
 
 log = logging.getLogger("pipeline.tune")
 
