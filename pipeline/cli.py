@@ -18,7 +18,7 @@ COMMANDS = {
     "train": "pipeline.train.__main__",
     "evaluate": "pipeline.evaluate.__main__",
     "tune": "pipeline.tune.__main__",
-    "translate": "pipeline.translate",
+    "translate": "pipeline.translate.__main__",
 }
 USAGE = f"usage: unit-pipeline {{{','.join(COMMANDS)}}} [ARGS...]   (unit-pipeline STAGE --help)"
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import prepare, translate
+from pipeline import prepare
 from pipeline.evaluate import __main__ as evaluate
 from pipeline.io.credentials import refuse_credentials
 from pipeline.train import __main__ as train
+from pipeline.translate import __main__ as translate
 from pipeline.tune import __main__ as tune
 from tests.pipeline.train_fixtures import tiny_training_params
 from unit_core.typed_config import ConfigError

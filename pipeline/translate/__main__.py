@@ -31,10 +31,11 @@ import torch
 
 from pipeline.io import storage
 from pipeline.io.credentials import refuse_credentials
-from pipeline.translate_batches import TranslationJob, translate_all
-from pipeline.translate_images import list_images, output_name
-from pipeline.translate_model import is_registry_uri, load_model, tracking_uri_for
-from pipeline.translate_styles import style_variants
+from pipeline.io.params_file import stage_prog
+from pipeline.translate.batches import TranslationJob, translate_all
+from pipeline.translate.images import list_images, output_name
+from pipeline.translate.model import is_registry_uri, load_model, tracking_uri_for
+from pipeline.translate.styles import style_variants
 
 log = logging.getLogger("pipeline.translate")
 
@@ -135,7 +136,9 @@ def _same_location(a: str, b: str) -> bool:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0].strip("`"))
+    parser = argparse.ArgumentParser(
+        prog=stage_prog("pipeline.translate"), description=__doc__.split("\n")[0].strip("`")
+    )
     parser.add_argument("--model", required=True,
                         help="models:/NAME@ALIAS | models:/NAME/VERSION|latest | runs:/… | weights "
                         "file | checkpoint folder | trainer_state.pt")  # fmt: skip

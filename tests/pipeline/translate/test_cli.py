@@ -15,8 +15,8 @@ from pipeline.io.checkpoints import STATE_FILE, save_checkpoint
 from pipeline.io.translator_weights import load_translator_weights
 from pipeline.tasks.adaptation import AdaptationTask
 from pipeline.tracking import TrackingConfig, TrainingRun, register_model
-from pipeline.translate_images import BadImage, channels_of, decode_image
-from tests.pipeline.translate_fixtures import (
+from pipeline.translate.images import BadImage, channels_of, decode_image
+from tests.pipeline.translate.fixtures import (
     huge_header_png,
     png_bytes,
     random_pixels,

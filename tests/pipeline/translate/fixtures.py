@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 
 from pipeline.io.translator_weights import save_translator_weights
-from pipeline.translate import main
+from pipeline.translate.__main__ import main
 from tests.unit_core.tiny import tiny_batch, tiny_config
 from unit_core.inputs import to_model_range, to_uint8
 from unit_core.model_family import build_trainer

@@ -5,7 +5,7 @@ decoding, alone, so it is logged and skipped and never sinks the batch it would 
 Reads and writes run on a small thread pool (S3 round trips dominate otherwise); the next
 batch is read while the current one is translated, and at most two batches are in memory.
 Memory is bounded by design: an image over the pixel limit is refused from its header
-(`translate_images.MAX_INPUT_PIXELS`), and only `DECODE_SLOTS` images are decoded at once, so
+(`images.MAX_INPUT_PIXELS`), and only `DECODE_SLOTS` images are decoded at once, so
 decoded pixels in flight stay under DECODE_SLOTS x (16.8 MP x 4 bytes + one converted copy),
 about 250 MB, however many I/O threads wait on S3. Encoded file bytes are held for at most two
 batches.
@@ -25,8 +25,8 @@ from tqdm import tqdm
 
 from pipeline.io import storage
 from pipeline.io.errors import DataError
-from pipeline.translate_images import BadImage, decode_image, encode_png, output_name
-from pipeline.translate_styles import StyleVariant
+from pipeline.translate.images import BadImage, decode_image, encode_png, output_name
+from pipeline.translate.styles import StyleVariant
 from unit_core.inputs import to_model_range, to_uint8
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from pipeline import translate_batches
-from pipeline.translate_batches import DECODE_SLOTS, IO_THREADS, TranslationJob
+from pipeline.translate import batches as translate_batches
+from pipeline.translate.batches import DECODE_SLOTS, IO_THREADS, TranslationJob
 
 
 def test_no_more_than_decode_slots_images_are_decoded_at_once(

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from pipeline.io import storage
-from pipeline.translate_images import BadImage, decode_image
+from pipeline.translate.images import BadImage, decode_image
 from unit_core.inputs import to_model_range
 
 

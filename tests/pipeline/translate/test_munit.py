@@ -12,7 +12,7 @@ from PIL import Image
 
 from pipeline.io.translator_weights import load_translator_weights
 from pipeline.tracking import TrackingConfig, TrainingRun, register_model
-from tests.pipeline.translate_fixtures import (
+from tests.pipeline.translate.fixtures import (
     as_chw,
     random_pixels,
     read_png,
