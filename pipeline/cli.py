@@ -14,7 +14,7 @@ import sys
 
 # stage -> the module whose `main(argv)` `python -m` runs
 COMMANDS = {
-    "prepare": "pipeline.prepare",
+    "prepare": "pipeline.prepare.__main__",
     "train": "pipeline.train.__main__",
     "evaluate": "pipeline.evaluate.__main__",
     "tune": "pipeline.tune.__main__",

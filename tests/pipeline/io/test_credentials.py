@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import prepare
 from pipeline.evaluate import __main__ as evaluate
 from pipeline.io.credentials import refuse_credentials
+from pipeline.prepare import __main__ as prepare
 from pipeline.train import __main__ as train
 from pipeline.translate import __main__ as translate
 from pipeline.tune import __main__ as tune

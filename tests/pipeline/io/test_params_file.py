@@ -33,7 +33,7 @@ def test_override_of_a_top_level_section_params_lack_names_the_key(item):
 
 
 def test_prepare_with_an_unknown_set_key_exits_2_before_writing(tmp_path, caplog):
-    from pipeline.prepare import main
+    from pipeline.prepare.__main__ import main
     from tests.pipeline.data.tiny_params import aerial_params
 
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(aerial_params(str(tmp_path / "out"))))

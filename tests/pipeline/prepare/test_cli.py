@@ -7,10 +7,10 @@ import yaml
 
 from pipeline.data.manifest import load_manifest
 from pipeline.data.shard_reader import UnpairedBatches, load_split
-from pipeline.prepare import main
+from pipeline.prepare.__main__ import main
 from tests.pipeline.data.tiny_params import digits_params
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_bad_params_value_exits_2_naming_the_key(tmp_path, caplog):

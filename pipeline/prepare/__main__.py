@@ -18,14 +18,16 @@ from pathlib import Path
 from pipeline.data.config import dataset_config
 from pipeline.data.write_dataset import prepare_dataset
 from pipeline.io.credentials import refuse_credentials
-from pipeline.io.params_file import load_run_params
+from pipeline.io.params_file import load_run_params, stage_prog
 from pipeline.io.storage import check_reachable
 
 log = logging.getLogger("pipeline.prepare")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Prepare one dataset's shards (DVC stage).")
+    parser = argparse.ArgumentParser(
+        prog=stage_prog("pipeline.prepare"), description="Prepare one dataset's shards (DVC stage)."
+    )
     parser.add_argument("--dataset", required=True, help="a key of prepare.datasets")
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
     parser.add_argument("--output", default=None, help="override the dataset's output path/URI")
