@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import COMMANDS
-from pipeline.code_imports import entry_modules
+from pipeline.io.code_imports import entry_modules
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"

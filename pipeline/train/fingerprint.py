@@ -7,7 +7,7 @@ new stage output. Hashing the sources means changed code trains afresh while an 
 run of the same code still resumes.
 
 The sources are not a hand-kept list: they are every project module the worker's training loop
-imports, transitively (`pipeline.code_imports`), so a new module the loop starts to use is
+imports, transitively (`pipeline.io.code_imports`), so a new module the loop starts to use is
 hashed without anyone remembering to add it. That includes the loop's MLflow logging code: a
 change there also trains afresh (safe, if sometimes more than needed).
 """
@@ -18,7 +18,7 @@ import functools
 import hashlib
 from pathlib import Path
 
-from pipeline.code_imports import ROOT, project_imports
+from pipeline.io.code_imports import ROOT, project_imports
 
 # What every Ray Train worker runs: the model code, the training loop and what feeds it.
 TRAINING_ENTRY = "pipeline.train.loop"

@@ -3,7 +3,7 @@
 Why: hand-kept `deps` drifted from the imports (issue 14: `evaluate` missed 55 modules, the
 sweeps missed the shard reader), and `dvc repro` skips a stage whose unlisted code changed.
 Each stage's command is resolved by DVC itself (foreach, vars, anchors, wdir), its Python
-entry point's imports are walked transitively (`pipeline.code_imports`), and every project
+entry point's imports are walked transitively (`pipeline.io.code_imports`), and every project
 module it runs must lie under one of its `deps` (a file or a folder). Its params reads are
 recorded by running the stage's own config parsing over a recording params dict.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.code_imports import ROOT, entry_modules, has_code, project_imports
+from pipeline.io.code_imports import ROOT, entry_modules, has_code, project_imports
 from tests.pipeline.params_reads import ReadRecorder, covered, read_paths
 
 DVC_FILES = ("dvc.yaml", "experiments/dvc.yaml", "sweeps/dvc.yaml")

@@ -14,7 +14,7 @@ import ast
 import functools
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]  # the repository root (holds pipeline/, unit_core/)
+ROOT = Path(__file__).resolve().parents[2]  # the repository root (holds pipeline/, unit_core/)
 PROJECT_PACKAGES = ("pipeline", "unit_core")
 
 

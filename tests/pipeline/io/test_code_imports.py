@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.code_imports import entry_modules, has_code, project_imports
+from pipeline.io.code_imports import entry_modules, has_code, project_imports
 
 
 def _write(root: Path, rel: str, text: str) -> None:
