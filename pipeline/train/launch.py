@@ -67,7 +67,7 @@ def fit(prepared: PreparedRun, run: TrainingRun, callbacks: list | None = None):
     ckpt = prepared.train.checkpoint
     trainer = TorchTrainer(
         train_loop_per_worker,
-        train_loop_config=prepared.loop_config(run.run_id),
+        train_loop_config={"settings": prepared.worker_settings(run.run_id)},
         scaling_config=ScalingConfig(
             num_workers=scaling.num_workers,
             use_gpu=use_gpu,

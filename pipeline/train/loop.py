@@ -14,31 +14,35 @@ import tempfile
 import time
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ray.train
 import ray.train.torch
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from pipeline.data.shard_reader import TwoDomainBatches, load_manifest
+from pipeline.data.shard_reader import TwoDomainBatches
 from pipeline.io.checkpoints import load_checkpoint, save_checkpoint
 from pipeline.tasks import TASKS
-from pipeline.tracking import TrackingConfig, TrainingRun
+from pipeline.tracking import TrainingRun
+
+if TYPE_CHECKING:
+    from pipeline.train.run import WorkerSettings
 
 log = logging.getLogger("pipeline.train")
 
 
 def train_loop_per_worker(config: dict[str, Any]) -> None:
-    """Ray Train entry point; `config` is built by `pipeline.train.run.PreparedRun.loop_config`."""
+    """Ray Train entry point; `config["settings"]` is `PreparedRun.worker_settings(...)`."""
+    settings: WorkerSettings = config["settings"]
+    train = settings.train
     ctx = ray.train.get_context()
     rank, world = ctx.get_world_rank(), ctx.get_world_size()
     device = ray.train.torch.get_device()
-    torch.set_num_threads(max(1, int(config["cpus_per_worker"])))
-    task_type = TASKS[config["task"]]
-    task = task_type(task_type.config_from_dict(config["model"]), device)
-    task.select = config["select"]
-    progress: dict[str, Any] = {"step": 0, "history": [], "mlflow_run_id": config["mlflow_run_id"]}
+    torch.set_num_threads(max(1, int(train.scaling.cpus_per_worker)))
+    task = TASKS[train.task](settings.model, device)
+    task.select = train.select
+    progress: dict[str, Any] = {"step": 0, "history": [], "mlflow_run_id": settings.mlflow_run_id}
     checkpoint = ray.train.get_checkpoint()
     if checkpoint is not None:
         with checkpoint.as_directory() as folder:
@@ -47,27 +51,26 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
         progress.setdefault("resumed_from", []).append(task.step)  # restarts, for train_run.json
         log.info("rank %d resumed at step %d", rank, task.step)
     # Ranks draw different latent noise; seeded from the step so a resume is reproducible.
-    task.reseed_noise(config["seed"] * 1_000_003 + rank * 7919 + task.step)
+    task.reseed_noise(train.seed * 1_000_003 + rank * 7919 + task.step)
     if world > 1:
         ids = [device.index] if device.type == "cuda" else None
         task.wrap(lambda module: DistributedDataParallel(module, device_ids=ids))
 
-    manifest = load_manifest(config["manifest"])
-    batches = TwoDomainBatches(manifest, "train", config["batch_size"], rank, world, config["seed"])
+    manifest = settings.manifest
+    batches = TwoDomainBatches(manifest, "train", train.batch_size, rank, world, train.seed)
     run = None
     if rank == 0:
-        run = _attach_mlflow(config)
+        run = _attach_mlflow(settings)
         task.prepare_validation(manifest)
-    _run_steps(task, batches, config, progress, run, world)
+    _run_steps(task, batches, settings, progress, run, world)
 
 
-def _attach_mlflow(config: dict[str, Any]) -> TrainingRun:
-    tracking = TrackingConfig.from_dict(config["tracking"])
+def _attach_mlflow(settings: WorkerSettings) -> TrainingRun:
     return TrainingRun.start(
-        tracking,
-        config["run_name"],
-        run_id=config["mlflow_run_id"],
-        tracking_uri=config["tracking_uri"],
+        settings.tracking,
+        settings.run_name,
+        run_id=settings.mlflow_run_id,
+        tracking_uri=settings.tracking_uri,
         system_metrics=True,  # MLflow samples every 10 s: far below 1 % of step time
     )
 
@@ -75,13 +78,14 @@ def _attach_mlflow(config: dict[str, Any]) -> TrainingRun:
 def _run_steps(
     task: Any,
     batches: TwoDomainBatches,
-    config: dict[str, Any],
+    settings: WorkerSettings,
     progress: dict[str, Any],
     run: TrainingRun | None,
     world: int,
 ) -> None:
-    total, every = config["steps"], config["checkpoint_every"]
-    log_every, images_every = config["log_every"], config["images_every"]
+    total, every = settings.train.steps, settings.train.checkpoint.every
+    log_every, images_every = settings.tracking.log_every, settings.tracking.images_every
+    batch_size = settings.train.batch_size
     window = {"steps": 0, "wait": 0.0, "busy": 0.0}
     tick = time.perf_counter()
     while task.step < total:
@@ -97,7 +101,7 @@ def _run_steps(
             tick = done
             step = task.step
             if run is not None and (step % log_every == 0 or step == total):
-                metrics = {**losses, **_throughput(window, config["batch_size"], world)}
+                metrics = {**losses, **_throughput(window, batch_size, world)}
                 metrics["lr"] = task.learning_rate
                 metrics.update(task.validation_metrics())
                 run.log_metrics(metrics, step)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline.data.config import dataset_output
+from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import TwoDomainBatches, load_manifest
 from pipeline.io.storage import check_reachable
 from pipeline.tasks import TASKS
@@ -95,23 +97,29 @@ class PreparedRun:
             key = f"{self.section}.batch_size"
             raise ConfigError(key, f"{err} ({self.section}.scaling.num_workers={world})") from err
 
-    def loop_config(self, mlflow_run_id: str) -> dict[str, Any]:
-        """Plain-dict config for `train_loop_per_worker` (it crosses process boundaries)."""
-        t = self.train
-        return {
-            "task": t.task,
-            "model": self.model.to_dict(),
-            "manifest": self.manifest_uri,
-            "steps": t.steps,
-            "batch_size": t.batch_size,
-            "seed": t.seed,
-            "select": t.select,
-            "cpus_per_worker": t.scaling.cpus_per_worker,
-            "checkpoint_every": t.checkpoint.every,
-            "log_every": self.tracking.log_every,
-            "images_every": self.tracking.images_every,
-            "tracking": self.params.get("tracking") or {},
-            "tracking_uri": self.tracking_uri,
-            "run_name": self.run_name,
-            "mlflow_run_id": mlflow_run_id,
-        }
+    def worker_settings(self, mlflow_run_id: str) -> WorkerSettings:
+        """What every Ray Train worker needs, typed (parsed here once, never again)."""
+        return WorkerSettings(
+            train=self.train,
+            model=self.model,
+            tracking=self.tracking,
+            manifest=self.manifest,
+            tracking_uri=self.tracking_uri,
+            run_name=self.run_name,
+            mlflow_run_id=mlflow_run_id,
+        )
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """The settings `train_loop_per_worker` runs with: typed configs and the loaded manifest,
+    resolved on the driver. Frozen dataclasses pickle through Ray to every worker, so no worker
+    parses params or reloads the manifest."""
+
+    train: TrainConfig
+    model: Any  # the task's typed model config (UnitConfig, MunitConfig or DaConfig)
+    tracking: TrackingConfig
+    manifest: Manifest  # loaded once, on the driver
+    tracking_uri: str  # absolute (resolved on the driver: workers run in other directories)
+    run_name: str
+    mlflow_run_id: str

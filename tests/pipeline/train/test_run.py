@@ -121,3 +121,17 @@ def test_set_into_a_section_the_run_does_not_read_names_the_key(tiny_root):
     train_module.check_overrides_used(["unit.seed=1", "train.steps=3", "tracking.log_every=1"], prepared)
     with pytest.raises(ConfigError, match="munit.model.base_channels.*does not read section 'munit'"):
         train_module.check_overrides_used(["munit.model.base_channels=8"], prepared)
+
+
+def test_worker_settings_are_typed_and_survive_pickling(tiny_root):
+    """Workers get the driver's typed configs and loaded manifest, not a dict to parse again."""
+    import pickle
+
+    prepared = PreparedRun(tiny_training_params(tiny_root))
+    settings = prepared.worker_settings("run-id")
+    copy = pickle.loads(pickle.dumps(settings))
+    assert copy == settings
+    assert copy.model == prepared.model and copy.train == prepared.train
+    assert copy.manifest.root == prepared.manifest.root and copy.mlflow_run_id == "run-id"
+    with pytest.raises(AttributeError):
+        settings.run_name = "other"  # frozen
