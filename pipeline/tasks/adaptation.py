@@ -10,6 +10,7 @@ did, would have reported). They never start with `val_`, so Tune and checkpointi
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,17 +130,36 @@ class AdaptationTask(TrainerTask):
         return {name: to_uint8(images.cpu()) for name, images in rows.items()}
 
     def export(self, folder: Path) -> None:
-        state = {"format": MODEL_FORMAT, "da_config": self.cfg.to_dict(), **self.state_dict()}
-        torch.save(state, folder / MODEL_FILE)
+        self.final_model(self.cfg, self.state_dict()).export(folder)
 
-    def log_model(self, run: TrainingRun) -> str | None:
-        """The classifier is evaluated from the DVC output; no registry model for it yet."""
-        return None
+    @classmethod
+    def final_model(cls, cfg: DaConfig, state: dict[str, Any]) -> ExportedAdaptation:
+        """Both classifiers as the run ends (EMA inside), from the final state alone."""
+        kept = {"da": state["da"], "baseline": state["baseline"]}
+        return ExportedAdaptation(cfg, kept, int(state["da"]["step"]))
 
     @classmethod
     def evaluate(cls, output: Path, manifest: Manifest, settings: Any) -> dict[str, Any]:
         """Test accuracies of the exported model and its baseline (`settings` is not needed)."""
         return adaptation_metrics(load_adaptation(output / MODEL_FILE), manifest, output)
+
+
+@dataclass
+class ExportedAdaptation:
+    """A run's exported DA model and baseline: one file, evaluated from the DVC output."""
+
+    cfg: DaConfig
+    state: dict[str, Any]
+    step: int
+    selection: dict[str, Any] = field(default_factory=dict)  # always the fixed budget's weights
+
+    def export(self, folder: Path) -> None:
+        state = {"format": MODEL_FORMAT, "da_config": self.cfg.to_dict(), **self.state}
+        torch.save(state, folder / MODEL_FILE)
+
+    def log(self, run: TrainingRun) -> str | None:
+        """No registry model for the classifier yet."""
+        return None
 
 
 def load_adaptation(path: Path) -> AdaptationTask:

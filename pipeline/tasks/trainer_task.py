@@ -18,10 +18,6 @@ class TrainerTask:
     trainer: Any
     select = "last"  # train.select; the train loop sets it
 
-    def selection(self) -> dict[str, Any]:
-        """Which weights `export` writes, for train_run.json (empty: the last step's)."""
-        return {}
-
     @classmethod
     def config_from_dict(cls, data: dict[str, Any] | None, prefix: str = "") -> Any:
         """The typed config of a plain dict (a params section, or `to_dict()` sent to workers)."""
@@ -44,6 +40,13 @@ class TrainerTask:
 
     def reseed_noise(self, seed: int) -> None:
         self.trainer.noise.manual_seed(seed)
+
+    @classmethod
+    def final_model(cls, cfg: Any, state: dict[str, Any]) -> Any:
+        """What the run exports, built from its final checkpoint state alone (no trainer):
+        an object with `step`, `selection` (for train_run.json), `export(folder)` and
+        `log(run)` (the MLflow model URI, or None)."""
+        raise NotImplementedError(f"task {cls.__name__} exports nothing")
 
     @classmethod
     def evaluate(cls, output: Path, manifest: Manifest, settings: Any) -> dict[str, Any]:

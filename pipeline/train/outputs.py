@@ -25,18 +25,17 @@ __all__ = ["HISTORY_FILE", "RUN_FILE", "export_outputs"]
 
 
 def export_outputs(prepared: PreparedRun, result: Any, run: TrainingRun) -> dict[str, Any]:
-    """Load the final checkpoint, log the model to MLflow and write `train.output`."""
+    """Log the final checkpoint's model to MLflow and write `train.output` (no trainer is built)."""
     if result.checkpoint is None:
         raise RuntimeError(f"Ray run {prepared.run_name} finished without a checkpoint")
     with result.checkpoint.as_directory() as folder:
         state, progress = load_checkpoint(Path(folder))
-    task = prepared.task(prepared.model)
-    task.load_state_dict(state)
-    if task.step != prepared.train.steps:
+    final = prepared.task.final_model(prepared.model, state)  # no second trainer
+    if final.step != prepared.train.steps:
         raise RuntimeError(
-            f"final checkpoint is at step {task.step}, expected {prepared.train.steps}"
+            f"final checkpoint is at step {final.step}, expected {prepared.train.steps}"
         )
-    model_uri = task.log_model(run)
+    model_uri = final.log(run)
     summary = {
         "run_name": prepared.run_name,
         "mlflow_run_id": run.run_id,
@@ -48,16 +47,16 @@ def export_outputs(prepared: PreparedRun, result: Any, run: TrainingRun) -> dict
         "manifest_sha256": prepared.manifest_sha,
         "dataset": prepared.train.dataset,
         "task": prepared.train.task,
-        "step": task.step,
+        "step": final.step,
         # steps a worker group restarted from (worker failure or a resumed run), oldest first
         "resumed_from_steps": progress.get("resumed_from", []),
         "num_workers": prepared.train.scaling.num_workers,
         "select": prepared.train.select,
-        **task.selection(),
+        **final.selection,
     }
 
     def fill(folder: Path) -> None:
-        task.export(folder)
+        final.export(folder)
         (folder / RUN_FILE).write_text(json.dumps(summary, indent=1) + "\n")
         (folder / HISTORY_FILE).write_text(json.dumps(progress["history"], indent=1) + "\n")
 
