@@ -1,6 +1,7 @@
 """Stage `train`: UNIT on Ray Train (DDP over 1..N workers), tracked in MLflow.
 
     python -m pipeline.train [--params params.yaml] [--set train.steps=50 ...]
+    unit-pipeline train --section adapt              # the same command, installed
     dvc repro train                                  # the same, as the DVC stage
     ray job submit --working-dir . -- python -m pipeline.train --set train.manifest=s3://…
 

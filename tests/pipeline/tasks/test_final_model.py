@@ -68,3 +68,15 @@ def test_adaptation_final_model_writes_the_loadable_file(tmp_path):
     final.export(tmp_path)
     loaded = load_adaptation(tmp_path / adaptation_module.MODEL_FILE)
     assert loaded.cfg == task.cfg and loaded.step == task.step
+
+
+def test_munit_final_model_is_its_evaluation_weights(monkeypatch):
+    from tests.unit_core.munit_tiny import tiny_munit_config
+
+    torch.manual_seed(0)
+    task = TranslationTask(tiny_munit_config())
+    state, expected = task.state_dict(), task.trainer.eval_translator.state_dict()
+    _no_trainer(monkeypatch)
+    final = TranslationTask.final_model(task.trainer.cfg, state)
+    assert type(final.translator) is type(task.trainer.eval_translator)
+    assert all(torch.equal(final.translator.state_dict()[k], expected[k]) for k in expected)
