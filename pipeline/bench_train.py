@@ -5,7 +5,7 @@
         --json bench_train.json
     RAY_ADDRESS=<head:port> python -m pipeline.bench_train ...   # on a running cluster
 
-Each worker count runs the real stage (`python -m pipeline.train`, i.e. `pipeline.train.main`)
+Each worker count runs the real stage (`python -m pipeline.train`, i.e. `pipeline.train.__main__.main`)
 in a fresh process, so the wall time includes Python, Ray and MLflow start-up and nothing
 carries over between counts. Outputs, Ray storage and a sqlite MLflow store go to a scratch
 folder, under a unique run name, so a benchmark never resumes or pollutes a real run
@@ -36,8 +36,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from pipeline.params_file import apply_overrides, load_params
-from pipeline.train_config import TrainConfig
+from pipeline.io.params_file import apply_overrides, load_params
+from pipeline.train.config import TrainConfig
 
 log = logging.getLogger("pipeline.bench_train")
 
@@ -152,7 +152,7 @@ def run_stage(params_file: Path, overrides: list[str], scratch: Path) -> float:
 
 def bench_one(params_file: Path, sets: list[str], workers: int, steps: int, scratch: Path):
     """One worker count: run the stage and summarise its history (None when skipped)."""
-    from pipeline.train_outputs import HISTORY_FILE, RUN_FILE  # pulls in MLflow: not for --help
+    from pipeline.train.outputs import HISTORY_FILE, RUN_FILE  # pulls in MLflow: not for --help
 
     scratch.mkdir(parents=True)
     overrides = bench_overrides(workers, steps, scratch) + sets

@@ -41,7 +41,7 @@ fi
 # extra memory); one worker is plenty for a team server and starts in seconds.
 export MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false
 export MLFLOW_DISABLE_TELEMETRY=true
-s3_endpoint="${AWS_ENDPOINT_URL_S3:-${AWS_ENDPOINT_URL:-}}"  # the same order as pipeline/storage.py
+s3_endpoint="${AWS_ENDPOINT_URL_S3:-${AWS_ENDPOINT_URL:-}}"  # the same order as pipeline/io/storage.py
 if [[ -n "$s3_endpoint" ]]; then
     export MLFLOW_S3_ENDPOINT_URL="${MLFLOW_S3_ENDPOINT_URL:-$s3_endpoint}"
 fi

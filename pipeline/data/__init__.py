@@ -1,1 +1,1 @@
-"""Dataset readers, preprocessing, Parquet shard writing/reading and the manifest (issue 3)."""
+"""Dataset readers, preprocessing, Parquet shard writing/reading and the manifest."""

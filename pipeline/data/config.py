@@ -140,6 +140,22 @@ def dataset_config(params: dict[str, Any], name: str) -> PrepareDataset:
     return PrepareDataset(name, config, domains, pair_splits)
 
 
+def dataset_output(params: dict[str, Any], name: str) -> str:
+    """``prepare.datasets.<name>.output``: where `prepare` writes that dataset's manifest.
+
+    Reads that one value (not the whole dataset config), so a training stage that finds its
+    data this way depends on that key only (DVC `params`).
+    """
+    datasets = (params.get("prepare") or {}).get("datasets")
+    require(isinstance(datasets, dict), "prepare.datasets", "missing mapping of datasets")
+    require(name in datasets, f"prepare.datasets.{name}",
+            f"no such dataset (known: {', '.join(sorted(datasets))})")
+    output = (datasets[name] or {}).get("output")
+    require(isinstance(output, str) and bool(output), f"prepare.datasets.{name}.output",
+            "must be a path or s3:// URI")
+    return output
+
+
 def dataset_names(params: dict[str, Any]) -> list[str]:
     """Names of the datasets in ``prepare.datasets`` (sorted)."""
     return sorted((params.get("prepare") or {}).get("datasets") or {})

@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from pipeline.data.errors import DataError
+from pipeline.io.errors import DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 _MODE_TO = {"1": "L", "L": "L", "LA": "LA", "P": None, "RGB": "RGB", "RGBA": "RGBA",

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from pipeline import storage
-from pipeline.data.errors import DataError
 from pipeline.data.image_decode import IMAGE_SUFFIXES, decode_image
 from pipeline.data.records import SourceImage
 from pipeline.data.sources import LazySource
+from pipeline.io import storage
+from pipeline.io.errors import DataError
 
 log = logging.getLogger(__name__)
 

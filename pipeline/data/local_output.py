@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from pipeline.processes import process_alive
+from pipeline.io.processes import process_alive
 
 log = logging.getLogger(__name__)
 

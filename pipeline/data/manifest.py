@@ -10,9 +10,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pipeline import storage
-from pipeline.data.errors import DataError
 from pipeline.data.shard_schema import SCHEMA_VERSION
+from pipeline.io import storage
+from pipeline.io.errors import DataError
 
 MANIFEST_NAME = "manifest.json"
 

@@ -9,9 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from pipeline import storage
 from pipeline.data.config import DatasetConfig, PrepareDataset, SplitSource
-from pipeline.data.errors import DataError
 from pipeline.data.image_folders import read_image_folder
 from pipeline.data.mnist_idx import read_mnist_idx
 from pipeline.data.pix2pix_pairs import read_pix2pix_pairs
@@ -19,6 +17,8 @@ from pipeline.data.procedural_aerial_map import generate_aerial_map
 from pipeline.data.sources import PairedSource
 from pipeline.data.svhn_mat import read_svhn_mat
 from pipeline.data.usps_text import read_usps_text
+from pipeline.io import storage
+from pipeline.io.errors import DataError
 
 
 @dataclass

@@ -14,9 +14,9 @@ import json
 import re
 from pathlib import Path
 
-from pipeline import storage
-from pipeline.data.errors import DataError
 from pipeline.data.manifest import MANIFEST_NAME
+from pipeline.io import storage
+from pipeline.io.errors import DataError
 
 # `<domain>-<split>-<nnnnn>-<sha12>.parquet` (shard_writer): a plain name, never a path.
 _SHARD_NAME = re.compile(r"[a-z]+-[a-z]+-\d+-[0-9a-f]{12}\.parquet")

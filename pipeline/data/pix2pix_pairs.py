@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pipeline import storage
-from pipeline.data.errors import DataError
 from pipeline.data.image_decode import decode_image
 from pipeline.data.image_folders import list_images
 from pipeline.data.records import SourceImage
 from pipeline.data.sources import PairedSource
+from pipeline.io import storage
+from pipeline.io.errors import DataError
 
 
 def split_halves(pixels, origin: str):

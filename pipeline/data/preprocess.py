@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
-from pipeline.data.errors import DataError
+from pipeline.io.errors import DataError
 
 
 def convert_channels(pixels: np.ndarray, channels: int, origin: str) -> np.ndarray:

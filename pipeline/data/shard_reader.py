@@ -20,11 +20,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
 
-from pipeline import storage
-from pipeline.data.errors import DataError
 from pipeline.data.manifest import Manifest, ShardInfo, load_manifest
 from pipeline.data.shard_schema import RAW, SCHEMA_VERSION, decode_png
 from pipeline.data.subset import DOMAIN_CODES
+from pipeline.io import storage
+from pipeline.io.errors import DataError
 
 __all__ = ["DomainBatch", "SplitTensors", "TwoDomainBatches", "UnpairedBatches",
            "load_manifest", "load_pairs", "load_split", "read_shard"]

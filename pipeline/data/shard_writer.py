@@ -17,10 +17,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import storage
 from pipeline.data.manifest import ShardInfo
 from pipeline.data.records import storable_text
 from pipeline.data.shard_schema import SHARD_SCHEMA, encode_image
+from pipeline.io import storage
 
 log = logging.getLogger(__name__)
 

@@ -62,7 +62,7 @@ class PairedSource:
 
 def check_labels(labels: np.ndarray, origin: str, num_classes: int = 10) -> None:
     """Raise DataError naming `origin` and the first offending row if a label is not 0..9."""
-    from pipeline.data.errors import DataError
+    from pipeline.io.errors import DataError
 
     bad = np.flatnonzero((labels < 0) | (labels >= num_classes))
     if len(bad):

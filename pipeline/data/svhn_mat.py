@@ -13,9 +13,9 @@ import zlib
 
 import numpy as np
 
-from pipeline import storage
-from pipeline.data.errors import DataError
 from pipeline.data.sources import ArraySource, check_labels
+from pipeline.io import storage
+from pipeline.io.errors import DataError
 
 MI_MATRIX = 14
 MI_COMPRESSED = 15

@@ -12,9 +12,9 @@ import zlib
 
 import numpy as np
 
-from pipeline import storage
-from pipeline.data.errors import DataError
 from pipeline.data.sources import ArraySource, check_labels
+from pipeline.io import storage
+from pipeline.io.errors import DataError
 
 SIDE = 16
 

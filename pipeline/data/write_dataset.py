@@ -18,9 +18,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from pipeline import storage
 from pipeline.data.config import PrepareDataset, dataset_config
-from pipeline.data.errors import DataError
 from pipeline.data.local_output import remove_abandoned_staging, staging_folder, swap_into_place
 from pipeline.data.manifest import MANIFEST_NAME, Manifest
 from pipeline.data.open_sources import SplitJob, relative_to_root, source_locations, split_jobs
@@ -30,6 +28,8 @@ from pipeline.data.records import storable_text
 from pipeline.data.shard_schema import PNG, RAW
 from pipeline.data.shard_writer import ShardWriter
 from pipeline.data.subset import fixed_seed_subset
+from pipeline.io import storage
+from pipeline.io.errors import DataError
 from unit_core.typed_config import to_dict
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,9 @@
   trained beside its source-only baseline, scored by target-domain accuracy.
 
 A task turns a params section into its typed config (`build_config`), checks the data before
-any worker starts (`preflight`), takes uint8 `DomainBatch`es, checkpoints, and exports the
-trained model for evaluation. The train loop, checkpoints, MLflow and DVC stay shared.
+any worker starts (`preflight`), takes uint8 `DomainBatch`es, checkpoints, exports the trained
+model and scores it (`evaluate`: the `evaluate` stage dispatches by `TASKS[train.task]`). The
+train loop, checkpoints, MLflow and DVC stay shared: a new task is one module registered here.
 """
 
 from __future__ import annotations

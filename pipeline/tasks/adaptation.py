@@ -10,14 +10,16 @@ did, would have reported). They never start with `val_`, so Tune and checkpointi
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
-from pipeline.data.errors import DataError
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import DomainBatch, load_split
+from pipeline.io.errors import DataError
+from pipeline.tasks.adaptation_eval import adaptation_metrics, classify_images
 from pipeline.tasks.trainer_task import TrainerTask
 from unit_core.da_baseline import SourceOnlyClassifier
 from unit_core.da_config import DaConfig
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
     from pipeline.tracking import TrainingRun
 
 GRID_IMAGES = 8
-EVAL_BATCH = 500
 DISPLAY_IMAGES = 500  # per test split: 2,000 images per logging step keep the curves cheap
 MODEL_FILE = "adaptation.pt"
 MODEL_FORMAT = 1
@@ -129,25 +130,36 @@ class AdaptationTask(TrainerTask):
         return {name: to_uint8(images.cpu()) for name, images in rows.items()}
 
     def export(self, folder: Path) -> None:
-        state = {"format": MODEL_FORMAT, "da_config": self.cfg.to_dict(), **self.state_dict()}
+        self.final_model(self.cfg, self.state_dict()).export(folder)
+
+    @classmethod
+    def final_model(cls, cfg: DaConfig, state: dict[str, Any]) -> ExportedAdaptation:
+        """Both classifiers as the run ends (EMA inside), from the final state alone."""
+        kept = {"da": state["da"], "baseline": state["baseline"]}
+        return ExportedAdaptation(cfg, kept, int(state["da"]["step"]))
+
+    @classmethod
+    def evaluate(cls, output: Path, manifest: Manifest, settings: Any) -> dict[str, Any]:
+        """Test accuracies of the exported model and its baseline (`settings` is not needed)."""
+        return adaptation_metrics(load_adaptation(output / MODEL_FILE), manifest, output)
+
+
+@dataclass
+class ExportedAdaptation:
+    """A run's exported DA model and baseline: one file, evaluated from the DVC output."""
+
+    cfg: DaConfig
+    state: dict[str, Any]
+    step: int
+    selection: dict[str, Any] = field(default_factory=dict)  # always the fixed budget's weights
+
+    def export(self, folder: Path) -> None:
+        state = {"format": MODEL_FORMAT, "da_config": self.cfg.to_dict(), **self.state}
         torch.save(state, folder / MODEL_FILE)
 
-    def log_model(self, run: TrainingRun) -> str | None:
-        """The classifier is evaluated from the DVC output; no registry model for it yet."""
+    def log(self, run: TrainingRun) -> str | None:
+        """No registry model for the classifier yet."""
         return None
-
-
-@torch.no_grad()
-def classify_images(classifier: Any, images: torch.Tensor, domain: str) -> torch.Tensor:
-    """Predicted labels (N,) for uint8 images (N, C, 32, 32), in batches."""
-    return torch.cat(
-        [
-            classifier.classify(to_model_range(images[i : i + EVAL_BATCH]), domain)
-            .argmax(dim=1)
-            .cpu()
-            for i in range(0, len(images), EVAL_BATCH)
-        ]
-    )
 
 
 def load_adaptation(path: Path) -> AdaptationTask:

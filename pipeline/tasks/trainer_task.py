@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pipeline.tasks.model_shape import with_data_shape
+
+if TYPE_CHECKING:
+    from pipeline.data.manifest import Manifest
 
 
 class TrainerTask:
@@ -13,10 +17,6 @@ class TrainerTask:
     config_type: Any  # UnitConfig, DaConfig: a typed config with `from_dict(data, prefix)`
     trainer: Any
     select = "last"  # train.select; the train loop sets it
-
-    def selection(self) -> dict[str, Any]:
-        """Which weights `export` writes, for train_run.json (empty: the last step's)."""
-        return {}
 
     @classmethod
     def config_from_dict(cls, data: dict[str, Any] | None, prefix: str = "") -> Any:
@@ -40,3 +40,16 @@ class TrainerTask:
 
     def reseed_noise(self, seed: int) -> None:
         self.trainer.noise.manual_seed(seed)
+
+    @classmethod
+    def final_model(cls, cfg: Any, state: dict[str, Any]) -> Any:
+        """What the run exports, built from its final checkpoint state alone (no trainer):
+        an object with `step`, `selection` (for train_run.json), `export(folder)` and
+        `log(run)` (the MLflow model URI, or None)."""
+        raise NotImplementedError(f"task {cls.__name__} exports nothing")
+
+    @classmethod
+    def evaluate(cls, output: Path, manifest: Manifest, settings: Any) -> dict[str, Any]:
+        """The metrics.json of the model `export` wrote into `output` (a train output folder),
+        scored on `manifest`'s data; `settings` is the `evaluate:` section."""
+        raise NotImplementedError(f"task {cls.__name__} has no evaluation")

@@ -6,6 +6,7 @@ loop, checkpoints, previews, export, registry) is the same for both.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,13 +14,14 @@ import torch
 
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import DomainBatch
+from pipeline.io.translator_weights import load_translator_weights, save_translator_weights
 from pipeline.tasks.trainer_task import TrainerTask
-from pipeline.tracking.translator_weights import save_translator_weights
-from pipeline.translation_eval import (
+from pipeline.tasks.translation_eval import (
     best_constant_colour_baseline,
     constant_colour_baseline,
     paired_split,
     pixel_accuracy_on_pairs,
+    translation_metrics,
 )
 from unit_core.inputs import to_model_range, to_uint8
 from unit_core.model_family import build_trainer, build_translator, config_from_dict
@@ -63,22 +65,6 @@ class TranslationTask(TrainerTask):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.trainer.load_state_dict(state)
         self._selected = state.get("selected_on_val")
-
-    def selection(self) -> dict[str, Any]:
-        if self._selected is None:
-            return {}
-        return {
-            "selected_step": self._selected["step"],
-            "selected_val_pixel_accuracy": self._selected["val_pixel_accuracy"],
-        }
-
-    def exported_translator(self) -> torch.nn.Module:
-        """The best-on-val weights (train.select best_val), else the evaluation weights."""
-        if self._selected is None:
-            return self.trainer.eval_translator
-        translator = build_translator(self.trainer.cfg)
-        translator.load_state_dict(self._selected["translator"])
-        return translator
 
     def prepare_validation(self, manifest: Manifest) -> None:
         """Load the paired val split once, if the dataset has one (rank 0 only)."""
@@ -129,7 +115,50 @@ class TranslationTask(TrainerTask):
         return {name: to_uint8(img.cpu()) for name, img in rows.items() if img is not None}
 
     def export(self, folder: Path) -> None:
-        save_translator_weights(self.exported_translator(), self.trainer.cfg, folder / MODEL_FILE)
+        self.final_model(self.trainer.cfg, self.state_dict()).export(folder)
 
-    def log_model(self, run: TrainingRun) -> str:
-        return run.log_translator(self.exported_translator(), self.trainer.cfg)
+    @classmethod
+    def final_model(cls, cfg: Any, state: dict[str, Any]) -> ExportedTranslator:
+        """The translator a run exports, from its final state alone (no trainer, no optimisers):
+        the best-on-val weights (train.select best_val), else the evaluation weights (the EMA
+        copy when `optimizer.ema_decay` > 0, else the live weights)."""
+        selected = state.get("selected_on_val")
+        if selected is not None:
+            weights = selected["translator"]
+        elif cfg.optimizer.ema_decay > 0:
+            if "ema_translator" not in state:
+                raise ValueError("final state has no EMA weights but the config's ema_decay is on")
+            weights = state["ema_translator"]["weights"]
+        else:
+            weights = state["translator"]
+        translator = build_translator(cfg)
+        translator.load_state_dict(weights)
+        translator.eval()
+        selection = {} if selected is None else {
+            "selected_step": selected["step"],
+            "selected_val_pixel_accuracy": selected["val_pixel_accuracy"],
+        }  # fmt: skip
+        return ExportedTranslator(cfg, translator, int(state["step"]), selection)
+
+    @classmethod
+    def evaluate(cls, output: Path, manifest: Manifest, settings: Any) -> dict[str, Any]:
+        """The map protocol and diversity of the exported translator (`settings`: `evaluate:`)."""
+        translator, translator_cfg = load_translator_weights(output / MODEL_FILE)
+        metrics = translation_metrics(translator, manifest, settings)
+        return metrics | {"family": translator_cfg.model.family}
+
+
+@dataclass
+class ExportedTranslator:
+    """A run's exported translator: its weights file and its MLflow model."""
+
+    cfg: Any
+    translator: torch.nn.Module
+    step: int
+    selection: dict[str, Any]  # for train_run.json: which weights (empty: the last step's)
+
+    def export(self, folder: Path) -> None:
+        save_translator_weights(self.translator, self.cfg, folder / MODEL_FILE)
+
+    def log(self, run: TrainingRun) -> str:
+        return run.log_translator(self.translator, self.cfg)

@@ -1,4 +1,4 @@
-"""MLflow tracking for `pipeline train`: config, reachability probe, run handle, model, registry.
+"""MLflow tracking for `unit-pipeline train`: config, reachability probe, run handle, model, registry.
 
 Driver (before `TorchTrainer.fit`, so a dead server fails in seconds)::
 

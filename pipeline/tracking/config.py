@@ -31,7 +31,9 @@ class TrackingConfig:
     registered_model: str = "unit-translator"
     log_every: int = 50  # training steps between metric logs
     images_every: int = 500  # training steps between translation image grids
-    champion_metric: str = "pixel_accuracy"  # evaluation metric that decides @champion
+    # The metric of `evaluate`'s metrics.json that decides @champion: a validation metric,
+    # never a test one (choosing by the test split would bias the reported test number).
+    champion_metric: str = "val_pixel_accuracy"
     champion_higher_is_better: bool = True
 
     @classmethod
@@ -44,6 +46,11 @@ class TrackingConfig:
         for key in ("log_every", "images_every"):
             value = getattr(self, key)
             require(value >= 1, prefix + key, f"must be >= 1 step, got {value}")
+        require(
+            self.champion_metric.startswith("val_"),
+            prefix + "champion_metric",
+            f"must be a validation metric (val_*), got {self.champion_metric!r}",
+        )
 
     def resolved_uri(self, base_dir: str | Path | None = None) -> str:
         """`resolve_tracking_uri(self.tracking_uri, base_dir)`."""

@@ -1,4 +1,4 @@
-"""The one exception type of the tracking layer, so `pipeline train` can catch it by name."""
+"""The one exception type of the tracking layer, so `unit-pipeline train` can catch it by name."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import mlflow.pyfunc
 import numpy as np
 import torch
 
-from pipeline.tracking.translator_weights import load_translator_weights
+from pipeline.io.translator_weights import load_translator_weights
 from unit_core.inputs import check_batch, to_model_range, to_uint8
 
 WEIGHTS_ARTIFACT = "translator_weights"  # key in the pyfunc `artifacts` dict
@@ -25,7 +25,7 @@ class UnitTranslatorModel(mlflow.pyfunc.PythonModel):
 
     images: uint8 numpy (N, C, S, S), C the source domain's channels. Returns uint8
     (N, C', S, S) in the target domain, deterministic: UNIT z = mu, MUNIT the prior's mean style
-    (`pipeline translate --styles K` samples styles).
+    (`unit-pipeline translate --styles K` samples styles).
     """
 
     def load_context(self, context: Any) -> None:

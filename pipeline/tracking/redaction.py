@@ -4,7 +4,7 @@ Why: params and tags are visible to everyone with access to the tracking server 
 into exports. A value is replaced by `REDACTED` (so a reader sees the key existed) when its key
 looks like a credential, and user:password in URIs is removed. Values are not scanned for the
 environment's credentials here: a configured value holding one is refused before any stage
-starts (`pipeline.credential_check`), because redacting it in MLflow alone left it in run names,
+starts (`pipeline.io.credentials`), because redacting it in MLflow alone left it in run names,
 folder names and logs, and a redacted run-name tag could no longer be found to resume the run.
 """
 

@@ -1,7 +1,7 @@
 """Register a logged translator as a new version; alias @champion only when it wins.
 
 Why aliases and a metric tag: MLflow 3's registry has no stages; `models:/NAME@champion` is the
-stable name that `pipeline translate` and serving load. "latest" is a *reserved* alias name in
+stable name that `unit-pipeline translate` and serving load. "latest" is a *reserved* alias name in
 MLflow 3 because `models:/NAME/latest` already resolves to the newest version — that built-in URI
 is our "@latest" (`Registration.latest_uri`). Each version carries the metric that
 earned it (tags `champion_metric`, `champion_metric_value`), so a later training can compare

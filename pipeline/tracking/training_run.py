@@ -1,7 +1,7 @@
 """The MLflow run of one training: params, metrics by step, image grids, the model. Rank 0 only.
 
 Why a handle rather than bare `mlflow.*` calls: the handle carries the run id, so a restarted
-worker (Ray `FailureConfig` retry, or a resumed `pipeline train`) continues the *same* run by
+worker (Ray `FailureConfig` retry, or a resumed `unit-pipeline train`) continues the *same* run by
 passing `run_id=`; and it is the one place where params and tags are flattened and redacted.
 Metrics, tags and images go through an `MlflowClient` bound to the resolved URI; the fluent
 active run is also set, because `mlflow.pyfunc.log_model` logs to the active run only.

@@ -26,8 +26,8 @@ from mlflow.tracking import MlflowClient
 from mlflow.types import ParamSchema, ParamSpec, Schema, TensorSpec
 from torch import nn
 
+from pipeline.io.translator_weights import load_translator_weights, save_translator_weights
 from pipeline.tracking.pyfunc_translator import WEIGHTS_ARTIFACT
-from pipeline.tracking.translator_weights import load_translator_weights, save_translator_weights
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.s3
 def test_artifact_logged_over_http_lands_in_the_bucket(mlflow_server: MlflowServer) -> None:
     from mlflow.tracking import MlflowClient
 
-    from pipeline.storage import s3_client, split_s3
+    from pipeline.io.storage import s3_client, split_s3
 
     # An explicit client, not the fluent API: no global MLflow state leaks into other tests.
     client = MlflowClient(tracking_uri=mlflow_server.uri)

@@ -5,7 +5,8 @@ import json
 import pytest
 import yaml
 
-from pipeline import evaluate, train
+from pipeline.evaluate import __main__ as evaluate
+from pipeline.train import __main__ as train
 from tests.pipeline.train_fixtures import tiny_adaptation_params
 
 pytestmark = pytest.mark.e2e

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import storage
+from pipeline.io import storage
 from tests.fixtures.s3_server import CREDENTIALS, S3Server
 from tests.pipeline.dvc_scratch import scratch_project
 

@@ -28,7 +28,7 @@ from pipeline.data.manifest import load_manifest
 from pipeline.data.shard_reader import load_split
 from tests.pipeline.data.tiny_params import aerial_params
 from tests.pipeline.train_fixtures import tiny_training_params
-from tests.pipeline.translate_fixtures import save_model, unit_trainer, write_images  # noqa: F401
+from tests.pipeline.translate.fixtures import save_model, unit_trainer, write_images  # noqa: F401
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 

@@ -12,9 +12,10 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from pipeline import evaluate, train
-from pipeline.params_file import merge_preset
-from pipeline.tracking.translator_weights import load_translator_weights
+from pipeline.evaluate import __main__ as evaluate
+from pipeline.io.params_file import merge_preset
+from pipeline.io.translator_weights import load_translator_weights
+from pipeline.train import __main__ as train
 from tests.pipeline.train_fixtures import REPO, tiny_training_params
 
 pytestmark = pytest.mark.e2e

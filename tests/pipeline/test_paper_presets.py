@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.params_file import load_run_params
+from pipeline.io.params_file import load_run_params
 from unit_core.config import UnitConfig
 from unit_core.da_config import DaConfig
 

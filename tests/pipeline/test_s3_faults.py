@@ -15,11 +15,12 @@ import time
 
 import pytest
 
-from pipeline import prepare, storage
-from pipeline.data.errors import DataError
 from pipeline.data.manifest import load_manifest
 from pipeline.data.write_dataset import prepare_dataset
-from pipeline.train import PreparedRun
+from pipeline.io import storage
+from pipeline.io.errors import DataError
+from pipeline.prepare import __main__ as prepare
+from pipeline.train.run import PreparedRun
 from tests.pipeline.data.tiny_params import aerial_params
 from tests.pipeline.flaky_s3_proxy import FlakyS3Proxy
 from tests.pipeline.train_fixtures import tiny_training_params

@@ -22,7 +22,9 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from pipeline import evaluate, prepare, storage
+from pipeline.evaluate import __main__ as evaluate
+from pipeline.io import storage
+from pipeline.prepare import __main__ as prepare
 from tests.fixtures.mlflow_server import MlflowServer
 from tests.fixtures.s3_server import CREDENTIALS
 from tests.pipeline.data.tiny_params import aerial_params

@@ -16,8 +16,9 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from pipeline import evaluate, train
-from pipeline.train import PreparedRun
+from pipeline.evaluate import __main__ as evaluate
+from pipeline.train import __main__ as train
+from pipeline.train.run import PreparedRun
 from tests.pipeline.train_fixtures import tiny_training_params
 
 pytestmark = pytest.mark.e2e

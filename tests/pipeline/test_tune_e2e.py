@@ -21,8 +21,8 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from pipeline import tune
-from pipeline.tune_trial import OUTCOME_TAG, PARENT_RUN_TAG, TRIAL_TAG
+from pipeline.tune import __main__ as tune
+from pipeline.tune.trial import OUTCOME_TAG, PARENT_RUN_TAG, TRIAL_TAG
 from tests.pipeline.train_fixtures import REPO, tiny_training_params
 
 pytestmark = pytest.mark.e2e

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.data.errors import DataError
 from pipeline.data.image_decode import decode_image
 from pipeline.data.image_folders import read_image_folder
+from pipeline.io.errors import DataError
 from tests.pipeline.data.fixture_files import write_bomb_png, write_images
 
 

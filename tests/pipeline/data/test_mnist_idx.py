@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from pipeline.data.errors import DataError
 from pipeline.data.mnist_idx import read_mnist_idx
+from pipeline.io.errors import DataError
 from tests.pipeline.data.fixture_files import digits_arrays, write_idx, write_mnist
 
 

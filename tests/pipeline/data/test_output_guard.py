@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from pipeline.data.errors import DataError
 from pipeline.data.output_guard import owned_files
 from pipeline.data.write_dataset import prepare_dataset
+from pipeline.io.errors import DataError
 from tests.pipeline.data.tiny_params import aerial_params, digits_params
 
 

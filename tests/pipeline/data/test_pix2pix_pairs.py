@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from pipeline.data.errors import DataError
 from pipeline.data.pix2pix_pairs import read_pix2pix_pairs
+from pipeline.io.errors import DataError
 from tests.pipeline.data.fixture_files import write_images
 
 

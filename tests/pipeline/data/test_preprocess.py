@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from pipeline.data.errors import DataError
 from pipeline.data.preprocess import convert_channels, resize_square, to_chw
+from pipeline.io.errors import DataError
 
 
 def test_grey_to_rgb_replicates_and_rgb_to_grey_is_luma():

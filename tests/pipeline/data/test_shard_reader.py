@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.data.errors import DataError
 from pipeline.data.manifest import load_manifest
 from pipeline.data.shard_reader import UnpairedBatches, load_pairs, load_split
 from pipeline.data.write_dataset import prepare_dataset
+from pipeline.io.errors import DataError
 from tests.pipeline.data.tiny_params import aerial_params, digits_params
 
 

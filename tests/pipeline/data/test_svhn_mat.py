@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from pipeline.data.errors import DataError
 from pipeline.data.svhn_mat import read_svhn_mat
+from pipeline.io.errors import DataError
 from tests.pipeline.data.fixture_files import write_svhn_mat
 
 

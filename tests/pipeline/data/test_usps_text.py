@@ -5,8 +5,8 @@ import gzip
 import numpy as np
 import pytest
 
-from pipeline.data.errors import DataError
 from pipeline.data.usps_text import parse_usps_text, read_usps_text
+from pipeline.io.errors import DataError
 from tests.pipeline.data.fixture_files import write_usps
 
 

@@ -10,10 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from pipeline.data.errors import DataError
 from pipeline.data.manifest import load_manifest
 from pipeline.data.shard_reader import load_split
 from pipeline.data.write_dataset import prepare_dataset
+from pipeline.io.errors import DataError
 from tests.pipeline.data.fixture_files import write_bomb_png, write_images
 from tests.pipeline.data.tiny_params import aerial_params, digits_params
 

@@ -1,0 +1,159 @@
+"""The per-worker training loop that Ray Train runs on every DDP rank.
+
+Every rank builds the same seeded task (`pipeline.tasks`), resumes from Ray's latest
+checkpoint when there is one, reads its own share of the training shards (equal step counts on
+every rank), and calls `ray.train.report` at exactly the same steps — DDP and Ray hang if ranks
+disagree. Only rank 0 writes checkpoints and talks to MLflow.
+"""
+
+from __future__ import annotations
+
+import logging
+import resource
+import tempfile
+import time
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ray.train
+import ray.train.torch
+import torch
+from torch.nn.parallel import DistributedDataParallel
+
+from pipeline.data.shard_reader import TwoDomainBatches
+from pipeline.io.checkpoints import load_checkpoint, save_checkpoint
+from pipeline.tasks import TASKS
+from pipeline.tracking import TrainingRun
+
+if TYPE_CHECKING:
+    from pipeline.train.run import WorkerSettings
+
+log = logging.getLogger("pipeline.train")
+
+
+def train_loop_per_worker(config: dict[str, Any]) -> None:
+    """Ray Train entry point; `config["settings"]` is `PreparedRun.worker_settings(...)`."""
+    settings: WorkerSettings = config["settings"]
+    train = settings.train
+    ctx = ray.train.get_context()
+    rank, world = ctx.get_world_rank(), ctx.get_world_size()
+    device = ray.train.torch.get_device()
+    torch.set_num_threads(max(1, int(train.scaling.cpus_per_worker)))
+    task = TASKS[train.task](settings.model, device)
+    task.select = train.select
+    progress: dict[str, Any] = {"step": 0, "history": [], "mlflow_run_id": settings.mlflow_run_id}
+    checkpoint = ray.train.get_checkpoint()
+    if checkpoint is not None:
+        with checkpoint.as_directory() as folder:
+            state, progress = load_checkpoint(Path(folder))
+        task.load_state_dict(state)
+        progress.setdefault("resumed_from", []).append(task.step)  # restarts, for train_run.json
+        log.info("rank %d resumed at step %d", rank, task.step)
+    # Ranks draw different latent noise; seeded from the step so a resume is reproducible.
+    task.reseed_noise(train.seed * 1_000_003 + rank * 7919 + task.step)
+    if world > 1:
+        ids = [device.index] if device.type == "cuda" else None
+        task.wrap(lambda module: DistributedDataParallel(module, device_ids=ids))
+
+    manifest = settings.manifest
+    batches = TwoDomainBatches(manifest, "train", train.batch_size, rank, world, train.seed)
+    run = None
+    if rank == 0:
+        run = _attach_mlflow(settings)
+        task.prepare_validation(manifest)
+    _run_steps(task, batches, settings, progress, run, world)
+
+
+def _attach_mlflow(settings: WorkerSettings) -> TrainingRun:
+    return TrainingRun.start(
+        settings.tracking,
+        settings.run_name,
+        run_id=settings.mlflow_run_id,
+        tracking_uri=settings.tracking_uri,
+        system_metrics=True,  # MLflow samples every 10 s: far below 1 % of step time
+    )
+
+
+def _run_steps(
+    task: Any,
+    batches: TwoDomainBatches,
+    settings: WorkerSettings,
+    progress: dict[str, Any],
+    run: TrainingRun | None,
+    world: int,
+) -> None:
+    total, every = settings.train.steps, settings.train.checkpoint.every
+    log_every, images_every = settings.tracking.log_every, settings.tracking.images_every
+    batch_size = settings.train.batch_size
+    window = {"steps": 0, "wait": 0.0, "busy": 0.0}
+    tick = time.perf_counter()
+    while task.step < total:
+        epoch, offset = divmod(task.step, len(batches))
+        batches.set_epoch(epoch)
+        for batch in islice(batches, offset, None):
+            fetched = time.perf_counter()
+            losses = task.train_step(batch)
+            done = time.perf_counter()
+            window["steps"] += 1
+            window["wait"] += fetched - tick
+            window["busy"] += done - fetched
+            tick = done
+            step = task.step
+            if run is not None and (step % log_every == 0 or step == total):
+                metrics = {**losses, **_throughput(window, batch_size, world)}
+                metrics["lr"] = task.learning_rate
+                metrics.update(task.validation_metrics())
+                run.log_metrics(metrics, step)
+                progress["history"].append({"step": step, **metrics})
+                window = {"steps": 0, "wait": 0.0, "busy": 0.0}
+            if run is not None and (step % images_every == 0 or step == total):
+                run.log_image_grid("translations", task.image_rows(batch), step)
+            if step % every == 0 or step == total:
+                _report(task, progress, losses)
+            # Logging, validation and checkpoint I/O since `done` are not data wait.
+            tick = time.perf_counter()
+            if step >= total:
+                break
+
+
+def _throughput(window: dict[str, float], batch_size: int, world: int) -> dict[str, float]:
+    """Images/s per worker and for the whole job (both domains), data-wait fraction, memory."""
+    elapsed = window["wait"] + window["busy"]
+    per_worker = 2 * batch_size * window["steps"] / elapsed if elapsed > 0 else 0.0
+    return {
+        "images_per_s_per_worker": per_worker,
+        "images_per_s": per_worker * world,
+        "data_wait_fraction": window["wait"] / elapsed if elapsed > 0 else 0.0,
+        # rank 0's peak resident memory (ru_maxrss is KiB on Linux), a proxy for each worker's
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _report(task: Any, progress: dict[str, Any], losses: dict[str, float]) -> None:
+    """Every rank reports (same count); rank 0 attaches the checkpoint.
+
+    Rank 0 also reports the validation metrics at this step (Tune's ASHA scheduler stops
+    trials on them; `TuneReportCallback` forwards rank 0's metrics).
+    """
+    progress["step"] = task.step
+    metrics = {"step": task.step, **losses}
+    if ray.train.get_context().get_world_rank() != 0:
+        ray.train.report(metrics)
+        return
+    metrics.update(_validation_at_step(task, progress))
+    with tempfile.TemporaryDirectory() as folder:
+        save_checkpoint(Path(folder), task.state_dict(), progress)
+        ray.train.report(
+            metrics,
+            checkpoint=ray.train.Checkpoint.from_directory(folder),
+            checkpoint_dir_name=f"checkpoint_{task.step:08d}",
+        )
+
+
+def _validation_at_step(task: Any, progress: dict[str, Any]) -> dict[str, float]:
+    """The `val_*` metrics of the current step: reused when just logged, else computed."""
+    history = progress["history"]
+    if history and history[-1]["step"] == task.step:
+        return {k: v for k, v in history[-1].items() if k.startswith("val_")}
+    return task.validation_metrics()

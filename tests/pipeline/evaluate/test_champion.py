@@ -1,0 +1,72 @@
+"""`tracking.champion_metric` chooses the metric that `evaluate` registers the model by."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.evaluate import __main__ as evaluate_module
+from pipeline.evaluate.__main__ import EvaluateConfig, _track
+from pipeline.io.params_file import load_params
+from pipeline.tracking import TrackingConfig
+from unit_core.typed_config import ConfigError
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+class FakeRun:
+    """Records what `_track` logs and registers instead of talking to MLflow."""
+
+    registered: list[tuple[str, float]] = []
+
+    @classmethod
+    def start(cls, *args: Any, **kwargs: Any) -> FakeRun:
+        return cls()
+
+    def log_metrics(self, metrics: dict[str, float], step: int) -> None:
+        pass
+
+    def register(self, model_uri: str, value: float) -> Any:
+        self.registered.append((model_uri, value))
+        return type("Reg", (), {"name": "m", "version": "1", "is_champion": True})()
+
+    def end(self, status: str) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_run(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float]]:
+    FakeRun.registered = []
+    monkeypatch.setattr(evaluate_module, "TrainingRun", FakeRun)
+    return FakeRun.registered
+
+
+TRAINED = {"run_name": "r", "mlflow_run_id": "id", "step": 3, "mlflow_model_uri": "models:/m-1"}
+METRICS = {"val_pixel_accuracy": 0.5, "val_diversity": 0.25, "test_pixel_accuracy": 0.9}
+
+
+def test_default_agrees_with_params_yaml() -> None:
+    section = load_params(REPO / "params.yaml")["tracking"]
+    assert TrackingConfig().champion_metric == section["champion_metric"]
+    assert TrackingConfig().champion_higher_is_better == section["champion_higher_is_better"]
+
+
+@pytest.mark.parametrize("metric, value", [("val_pixel_accuracy", 0.5), ("val_diversity", 0.25)])
+def test_champion_metric_chooses_the_registered_value(fake_run, metric, value) -> None:
+    metrics = dict(METRICS)
+    _track(TrackingConfig(champion_metric=metric), TRAINED, metrics, EvaluateConfig())
+    assert fake_run == [("models:/m-1", value)]
+    assert metrics["champion"] is True
+
+
+def test_no_registration_without_the_champion_metric(fake_run) -> None:
+    """A dataset without a paired val split has no val_pixel_accuracy: nothing to crown by."""
+    _track(TrackingConfig(), TRAINED, {"test_pixel_accuracy": 0.9}, EvaluateConfig())
+    assert fake_run == []
+
+
+def test_a_test_split_metric_is_refused() -> None:
+    with pytest.raises(ConfigError, match="tracking.champion_metric"):
+        TrackingConfig.from_dict({"champion_metric": "test_pixel_accuracy"})

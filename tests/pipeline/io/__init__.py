@@ -1,0 +1,1 @@
+"""Tests of pipeline/io, the ground floor."""

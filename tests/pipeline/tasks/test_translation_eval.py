@@ -1,0 +1,26 @@
+import pytest
+import torch
+
+from pipeline.tasks.translation_eval import best_constant_colour
+from unit_core.metrics import pixel_accuracy
+
+BACKGROUND, ROAD, WATER = (238, 234, 226), (255, 255, 255), (156, 192, 249)
+
+
+def _score(colour: torch.Tensor, colours: torch.Tensor, counts: torch.Tensor) -> float:
+    pixels = torch.repeat_interleave(colours, counts, dim=0).T.reshape(1, 3, 1, -1)
+    return pixel_accuracy(colour.view(1, 3, 1, 1).expand_as(pixels).contiguous(), pixels, 16)
+
+
+def test_best_constant_colour_covers_two_close_colours_the_modal_one_misses():
+    colours = torch.tensor([BACKGROUND, ROAD, WATER], dtype=torch.uint8)
+    counts = torch.tensor([70, 20, 10])
+    best = best_constant_colour(colours, counts, 16)
+    assert _score(best, colours, counts) == pytest.approx(0.9)  # background and roads, not water
+    assert _score(colours[0], colours, counts) == pytest.approx(0.7)  # the modal colour alone
+
+
+def test_best_constant_colour_is_the_modal_one_when_colours_are_far_apart():
+    colours = torch.tensor([(0, 0, 0), (255, 255, 255)], dtype=torch.uint8)
+    best = best_constant_colour(colours, torch.tensor([3, 7]), 16)
+    assert _score(best, colours, torch.tensor([3, 7])) == pytest.approx(0.7)

@@ -1,0 +1,1 @@
+"""Tests of pipeline/train: the run resolved on the driver, the loop, the outputs."""
