@@ -141,7 +141,7 @@ def _track(
             for k, v in metrics.items()
             if k.endswith(("_accuracy", "_baseline", "_gain", "_diversity"))
         }
-        run.log_metrics(numeric, trained["step"])
+        run.log_evaluation(numeric, trained["step"], trained.get("mlflow_model_uri"))
         if cfg.register and trained.get("mlflow_model_uri") and "val_pixel_accuracy" in metrics:
             reg = run.register(trained["mlflow_model_uri"], metrics["val_pixel_accuracy"])
             metrics["registered_version"] = reg.version
