@@ -9,6 +9,7 @@ plot of dvc.yaml drawn offline with all its curves. Browser tests skip without C
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -88,9 +89,8 @@ def test_mlflow_ui_shows_the_training_run_its_data_code_hardware_and_images(
     run_id, (dataset_input,) = run.info.run_id, run.inputs.dataset_inputs
     dataset = f"{dataset_input.dataset.name} ({dataset_input.dataset.digest})"
 
-    def page(route: str) -> tuple[str, list[str]]:
-        dom = browse(browser, f"{mlflow_ui}/#/experiments/{experiment_id}{route}",
-                     tmp_path / "profile", "--dump-dom")  # fmt: skip
+    def page(route: str, under: str = f"/experiments/{experiment_id}") -> tuple[str, list[str]]:
+        dom = browse(browser, f"{mlflow_ui}/#{under}{route}", tmp_path / "profile", "--dump-dom")
         return dom, visible_text(dom)
 
     # The training-runs view (not the GenAI traces overview), each run with data and source.
@@ -106,6 +106,15 @@ def test_mlflow_ui_shows_the_training_run_its_data_code_hardware_and_images(
     assert SYSTEM_METRIC in found, "System metrics"
     # The logged model carries the evaluation on the dataset, and links its registry version.
     assert {"val_pixel_accuracy", "test_pixel_accuracy", "unit-translator", "v1"} <= found
+
+    # The logged model's page lists the evaluation on the dataset; the registry version links
+    # back to the run and names the data.
+    trained = json.loads((reproduced.work / "outputs" / "translation" / "train_run.json").read_text())
+    _, model = page(f"/models/{trained['mlflow_model_uri'].removeprefix('models:/')}")
+    name, digest = dataset_input.dataset.name, dataset_input.dataset.digest
+    assert {"test_pixel_accuracy", f"{name} (#{digest})", run.info.run_name} <= set(model), model
+    _, version = page("/models/unit-translator/versions/1", under="")
+    assert {"Source Run", run.info.run_name, "dataset_name", name, digest, run_id} <= set(version)
 
     grids = [a.path for a in client.list_artifacts(run_id, "images") if a.path.endswith(".png")]
     assert grids, "no translation image grid was logged"
