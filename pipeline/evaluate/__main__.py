@@ -115,7 +115,7 @@ def _track(
             for k, v in metrics.items()
             if k.endswith(("_accuracy", "_baseline", "_gain", "_diversity"))
         }
-        run.log_metrics(numeric, trained["step"])
+        run.log_evaluation(numeric, trained["step"], trained.get("mlflow_model_uri"))
         champion_value = metrics.get(tracking.champion_metric)
         if cfg.register and trained.get("mlflow_model_uri") and champion_value is not None:
             reg = run.register(trained["mlflow_model_uri"], champion_value)

@@ -5,7 +5,8 @@ Driver (before `TorchTrainer.fit`, so a dead server fails in seconds)::
     cfg = TrackingConfig.from_dict(params.get("tracking"))
     uri = cfg.resolved_uri()                 # absolute; $MLFLOW_TRACKING_URI wins
     check_tracking_reachable(uri)
-    tags = training_tags(manifest_sha256, storage_path, ray_run_name=name)  # git commit here
+    tags = training_tags(manifest_sha256, storage_path, ray_run_name=name, section="train")
+    # git commit, source (entry point) and dvc.stage ($DVC_STAGE under `dvc repro`) here
 
 Rank 0 only, inside the train loop (pass `run_id` from the checkpoint to continue a run)::
 
@@ -14,6 +15,12 @@ Rank 0 only, inside the train loop (pass `run_id` from the checkpoint to continu
     run.log_image_grid("translations", rows, step)        # every cfg.images_every steps
     model_uri = run.log_translator(trainer.translator, trainer.cfg)
     run.end("FINISHED")                                   # or use `with TrainingRun.start(...)`
+
+`pipeline evaluate`, on the same run: the scores go to the run *and* its LoggedModel (tied to
+the training dataset), and the registry version names the run and the dataset::
+
+    run.log_evaluation(metrics, step, model_uri)
+    run.register(model_uri, metrics["val_pixel_accuracy"])
 """
 
 from pipeline.tracking.config import TrackingConfig, resolve_tracking_uri

@@ -11,6 +11,7 @@ named differently is never displaced automatically — that comparison would be 
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -18,12 +19,18 @@ from dataclasses import dataclass
 
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
+from mlflow.utils.mlflow_tags import MLFLOW_MODEL_VERSIONS
 
 log = logging.getLogger(__name__)
 
 CHAMPION_ALIAS = "champion"
 METRIC_NAME_TAG = "champion_metric"
 METRIC_VALUE_TAG = "champion_metric_value"
+# Version tags naming what the version was trained on and by which run (the registry page shows
+# tags; MLflow's own run link is the version's run_id).
+SOURCE_RUN_TAG = "source_run_id"
+DATASET_NAME_TAG = "dataset_name"
+DATASET_DIGEST_TAG = "dataset_digest"
 _LOGGED_MODEL_URI = re.compile(r"^models:/(m-[0-9a-f]+)$")
 
 
@@ -57,8 +64,12 @@ def register_model(
     metric_value: float,
     higher_is_better: bool = True,
     tracking_uri: str | None = None,
+    tags: dict[str, str] | None = None,
 ) -> Registration:
-    """Register `model_uri` (from `log_translator_model`) as a new version of `name`."""
+    """Register `model_uri` (from `log_translator_model`) as a new version of `name`.
+
+    tags: extra version tags (the training run and dataset, see `TrainingRun.register`).
+    """
     client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
     _ensure_registered_model(client, name)
     source, model_id, run_id = _source_of(client, model_uri)
@@ -67,8 +78,14 @@ def register_model(
         source=source,
         run_id=run_id,
         model_id=model_id,
-        tags={METRIC_NAME_TAG: metric_name, METRIC_VALUE_TAG: repr(float(metric_value))},
+        tags={
+            **(tags or {}),
+            METRIC_NAME_TAG: metric_name,
+            METRIC_VALUE_TAG: repr(float(metric_value)),
+        },
     ).version
+    if model_id is not None:
+        _link_logged_model(client, model_id, name, str(version))
     champion = _current_champion(client, name)
     wins = champion is None or _beats(
         float(metric_value), metric_name, champion.tags, higher_is_better
@@ -97,6 +114,24 @@ def _ensure_registered_model(client: MlflowClient, name: str) -> None:
             client.create_registered_model(name)
         except MlflowException:
             client.get_registered_model(name)  # created concurrently; re-raise if truly absent
+
+
+def _link_logged_model(client: MlflowClient, model_id: str, name: str, version: str) -> None:
+    """List the version on the logged model's page, as `mlflow.register_model` does.
+
+    Why by hand: `MlflowClient.create_model_version` leaves this `mlflow.modelVersions` tag to
+    the fluent API, and the sqlite registry does not store a version's model_id.
+    """
+    tags = client.get_logged_model(model_id).tags
+    versions = json.loads(tags.get(MLFLOW_MODEL_VERSIONS, "[]"))
+    versions.append({"name": name, "version": version})
+    client.set_logged_model_tags(model_id, {MLFLOW_MODEL_VERSIONS: json.dumps(versions)})
+
+
+def logged_model_id(model_uri: str | None) -> str | None:
+    """`m-…` of a `models:/m-…` URI (what `log_translator_model` returns), else None."""
+    match = _LOGGED_MODEL_URI.match(model_uri or "")
+    return match.group(1) if match else None
 
 
 def _source_of(client: MlflowClient, model_uri: str) -> tuple[str, str | None, str | None]:

@@ -21,6 +21,7 @@ import torch
 from mlflow.entities import Metric, Param, RunStatus, RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
+from mlflow.utils.mlflow_tags import MLFLOW_DATASET_CONTEXT
 from torch import nn
 
 from pipeline.tracking.config import TrackingConfig, sqlite_path
@@ -29,7 +30,14 @@ from pipeline.tracking.image_grid import compose_image_grid
 from pipeline.tracking.params import flatten_params
 from pipeline.tracking.reachability import check_tracking_reachable
 from pipeline.tracking.redaction import redact, redact_uri
-from pipeline.tracking.registry import Registration, register_model
+from pipeline.tracking.registry import (
+    DATASET_DIGEST_TAG,
+    DATASET_NAME_TAG,
+    SOURCE_RUN_TAG,
+    Registration,
+    logged_model_id,
+    register_model,
+)
 from pipeline.tracking.translator_model import log_translator_model
 
 log = logging.getLogger(__name__)
@@ -84,12 +92,44 @@ class TrainingRun:
         run._log_params(flatten_params(params or {}))
         return run
 
-    def log_metrics(self, metrics: Mapping[str, float], step: int) -> None:
-        """Log scalar metrics (loss terms, lr, images/s, eval numbers) at training `step`."""
+    def log_metrics(
+        self,
+        metrics: Mapping[str, float],
+        step: int,
+        model_id: str | None = None,
+        dataset: tuple[str, str] | None = None,
+    ) -> None:
+        """Log scalar metrics (loss terms, lr, images/s, eval numbers) at training `step`.
+
+        model_id: also attach them to that MLflow 3 LoggedModel (its page lists them).
+        dataset: (name, digest) of the dataset they were measured on, shown beside them.
+        """
         now = int(time.time() * 1000)
-        entities = [Metric(k, float(v), now, int(step)) for k, v in metrics.items()]
+        name, digest = dataset or (None, None)
+        entities = [
+            Metric(k, float(v), now, int(step), model_id, dataset_name=name, dataset_digest=digest)
+            for k, v in metrics.items()
+        ]
         if entities:
             self.client.log_batch(self.run_id, metrics=entities)
+
+    def log_evaluation(
+        self, metrics: Mapping[str, float], step: int, model_uri: str | None = None
+    ) -> None:
+        """Log evaluation numbers to the run and, for a `models:/m-…` URI, to that logged model,
+        each tied to the run's training dataset (the val/test splits are splits of it)."""
+        self.log_metrics(
+            metrics, step, model_id=logged_model_id(model_uri), dataset=self.training_dataset()
+        )
+
+    def training_dataset(self) -> tuple[str, str] | None:
+        """(name, digest) of the dataset logged as this run's training input, if any."""
+        inputs = self.client.get_run(self.run_id).inputs
+        for dataset_input in inputs.dataset_inputs if inputs else []:
+            context = {t.key: t.value for t in dataset_input.tags}.get(MLFLOW_DATASET_CONTEXT)
+            if context == "training":
+                return dataset_input.dataset.name, dataset_input.dataset.digest
+        return None
 
     def log_image_grid(self, name: str, rows: Mapping[str, torch.Tensor], step: int) -> None:
         """Log one PNG grid (rows of uint8 (N, C, H, W) images, see `compose_image_grid`).
@@ -112,7 +152,15 @@ class TrainingRun:
         return log_translator_model(translator, cfg, name)
 
     def register(self, model_uri: str, metric_value: float) -> Registration:
-        """Register under `config.registered_model` (newest version; @champion if it wins)."""
+        """Register under `config.registered_model` (newest version; @champion if it wins).
+
+        The version links back to this run (MLflow's "Source run") and carries the training
+        dataset's name and digest as tags, so the registry page names the data version.
+        """
+        tags = {SOURCE_RUN_TAG: self.run_id}
+        dataset = self.training_dataset()
+        if dataset is not None:
+            tags.update({DATASET_NAME_TAG: dataset[0], DATASET_DIGEST_TAG: dataset[1]})
         return register_model(
             model_uri,
             self.config.registered_model,
@@ -120,6 +168,7 @@ class TrainingRun:
             metric_value=metric_value,
             higher_is_better=self.config.champion_higher_is_better,
             tracking_uri=self.tracking_uri,
+            tags=redact(tags),
         )
 
     def end(self, status: str = "FINISHED") -> None:

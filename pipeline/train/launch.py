@@ -25,7 +25,10 @@ def start_or_resume_mlflow_run(
         prepared.tracking_uri, prepared.tracking.experiment, {RAY_RUN_NAME_TAG: prepared.run_name}
     )
     tags = training_tags(
-        prepared.manifest_sha, prepared.storage_path, ray_run_name=prepared.run_name
+        prepared.manifest_sha,
+        prepared.storage_path,
+        ray_run_name=prepared.run_name,
+        section=prepared.section,
     )
     tags.update(extra_tags or {})
     run = TrainingRun.start(

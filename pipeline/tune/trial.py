@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.tracking import TrackingConfig, TrainingRun
+from pipeline.tracking.run_tags import source_tags
 from pipeline.train.launch import fit, start_or_resume_mlflow_run
 from pipeline.train.run import PreparedRun
 from pipeline.tune.space import trial_overrides, with_overrides
@@ -60,6 +61,7 @@ def run_trial(config: dict[str, Any], sweep: SweepContext) -> None:
         SWEEP_TAG: sweep.name,
         TRIAL_TAG: trial_id,
         OVERRIDES_TAG: json.dumps(overrides, sort_keys=True),
+        **source_tags("python -m pipeline.tune", "tune trial"),
     }
     try:
         prepared = PreparedRun(params, sweep.section)

@@ -3,52 +3,29 @@
 Why a browser: the REST API can be healthy while the single-page UI fails (missing static
 files, a proxy that breaks the JS bundle, a route MLflow renamed). Chromium runs the page's
 JavaScript against the server fixture; we read the rendered DOM and keep a screenshot.
-Needs Debian's `chromium` (`apt-get install -y chromium`); skips with that hint without it.
+Needs Debian's `chromium` (`apt-get install -y chromium`); skips with that hint without it
+(tests/fixtures/chromium.py).
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import uuid
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
+from tests.fixtures.chromium import browse, chromium
 from tests.fixtures.mlflow_server import MlflowServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.s3]
-
-# Everything that would phone home or touch a GPU is off; the page gets 15 s of virtual time.
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--virtual-time-budget=15000", "--window-size=1400,900",
-]  # fmt: skip
-
-
-def _chromium() -> str:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("headless Chromium is not installed (Debian: apt-get install -y chromium)")
-    return browser
-
-
-def _browse(browser: str, url: str, profile: Path, *action: str) -> str:
-    proc = subprocess.run(
-        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *action, url],
-        capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout
 
 
 def test_runs_compare_page_renders_both_runs(mlflow_server: MlflowServer, tmp_path: Path) -> None:
     from mlflow.tracking import MlflowClient
 
-    browser = _chromium()
+    browser = chromium()
     client = MlflowClient(tracking_uri=mlflow_server.uri)
     experiment_id = client.create_experiment(f"ui-{uuid.uuid4().hex[:8]}")
     names = [f"unit-ui-{kind}-{uuid.uuid4().hex[:6]}" for kind in ("shared1", "shared0")]
@@ -64,11 +41,11 @@ def test_runs_compare_page_renders_both_runs(mlflow_server: MlflowServer, tmp_pa
         f"{mlflow_server.uri}/#/compare-runs?runs={quote(json.dumps(run_ids))}"
         f"&experiments={quote(json.dumps([experiment_id]))}"
     )
-    dom = _browse(browser, url, tmp_path / "profile", "--dump-dom")
+    dom = browse(browser, url, tmp_path / "profile", "--dump-dom")
     for name in names:
         assert name in dom, f"run {name} not rendered; DOM starts {dom[:2000]!r}"
     assert "val_pixel_accuracy" in dom  # the metric table rendered, not only the page title
 
     shot = tmp_path / "compare-runs.png"
-    _browse(browser, url, tmp_path / "profile", f"--screenshot={shot}")
+    browse(browser, url, tmp_path / "profile", f"--screenshot={shot}")
     assert shot.is_file() and shot.stat().st_size > 10_000  # a blank page is a few KB

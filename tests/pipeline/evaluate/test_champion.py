@@ -25,7 +25,7 @@ class FakeRun:
     def start(cls, *args: Any, **kwargs: Any) -> FakeRun:
         return cls()
 
-    def log_metrics(self, metrics: dict[str, float], step: int) -> None:
+    def log_evaluation(self, metrics: dict[str, float], step: int, model_uri: Any) -> None:
         pass
 
     def register(self, model_uri: str, value: float) -> Any:

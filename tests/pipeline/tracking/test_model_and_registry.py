@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import mlflow
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from mlflow.models import Model
 from mlflow.tracking import MlflowClient
 
 from pipeline.tracking import TrackingConfig, TrainingRun, load_translator, register_model
+from pipeline.tracking.dataset_input import log_training_data
 from tests.fixtures.mlflow_state import reset_mlflow_globals
 from unit_core.inputs import to_model_range, to_uint8
 from unit_core.trainer import UnitTrainer
@@ -105,3 +108,34 @@ def test_lower_is_better_and_nan_never_wins(logged_model) -> None:
     assert first.is_champion
     assert not register_model(model_uri, name, "fid", float("nan"), False, tracking_uri).is_champion
     assert register_model(model_uri, name, "fid", 20.0, False, tracking_uri).is_champion
+
+
+def test_evaluation_reaches_the_logged_model_and_the_version_names_run_and_data(
+    tracking_uri: str, tiny_trainer: UnitTrainer, tmp_path
+) -> None:
+    """The model page lists the evaluation metrics on the training dataset; the registry
+    version links to the run (MLflow's run_id) and names the dataset in its tags."""
+    cfg = TrackingConfig(tracking_uri=tracking_uri, experiment="lineage", registered_model="lin")
+    with TrainingRun.start(cfg, "lineage-run", tracking_uri=tracking_uri) as run:
+        log_training_data("maps", str(tmp_path), "ab" * 32, {"train": {"a": 4, "b": 4}})
+        model_uri = run.log_translator(tiny_trainer.translator, tiny_trainer.cfg)
+    evaluated = TrainingRun.start(cfg, "lineage-run", run_id=run.run_id)  # as `evaluate` does
+    evaluated.log_evaluation({"val_pixel_accuracy": 0.4, "test_pixel_accuracy": 0.3}, 6, model_uri)
+    registration = evaluated.register(model_uri, 0.4)
+    evaluated.end()
+
+    client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
+    model = client.get_logged_model(model_uri.removeprefix("models:/"))
+    on_model = {m.key: (m.value, m.step, m.dataset_name, m.dataset_digest) for m in model.metrics}
+    digest = "ab" * 8  # the dataset input's short digest
+    assert on_model == {
+        "val_pixel_accuracy": (0.4, 6, "maps", digest),
+        "test_pixel_accuracy": (0.3, 6, "maps", digest),
+    }
+    assert client.get_run(run.run_id).data.metrics["test_pixel_accuracy"] == 0.3  # run too
+    version = client.get_model_version(registration.name, registration.version)
+    assert version.run_id == run.run_id
+    listed = json.loads(client.get_logged_model(model.model_id).tags["mlflow.modelVersions"])
+    assert listed == [{"name": "lin", "version": registration.version}]  # the model page's link
+    assert version.tags["source_run_id"] == run.run_id
+    assert (version.tags["dataset_name"], version.tags["dataset_digest"]) == ("maps", digest)

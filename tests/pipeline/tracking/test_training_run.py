@@ -21,7 +21,15 @@ from pipeline.tracking import (
     training_tags,
 )
 from pipeline.tracking.redaction import REDACTED
-from pipeline.tracking.run_tags import GIT_COMMIT_TAG, RAY_STORAGE_TAG, SHARD_MANIFEST_TAG
+from pipeline.tracking.run_tags import (
+    DVC_STAGE_ENV,
+    DVC_STAGE_TAG,
+    GIT_COMMIT_TAG,
+    RAY_STORAGE_TAG,
+    SHARD_MANIFEST_TAG,
+    SOURCE_NAME_TAG,
+    SOURCE_TYPE_TAG,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -166,3 +174,21 @@ def test_system_metrics_are_sampled_into_the_run(
     assert {"system/cpu_utilization_percentage", "system/system_memory_usage_megabytes"} <= set(
         metrics
     )
+
+
+def test_source_and_dvc_stage_tags_say_how_the_run_started(
+    tracking_config: TrackingConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run by hand, the stage is the section's; under `dvc repro`, DVC's own `$DVC_STAGE`."""
+    monkeypatch.delenv(DVC_STAGE_ENV, raising=False)
+    by_hand = training_tags("abc", "/tmp/ray", section="adapt", repo_dir=REPO)
+    assert by_hand[DVC_STAGE_TAG] == "adapt"
+    assert by_hand[SOURCE_NAME_TAG] == "python -m pipeline.train --section adapt"
+    assert by_hand[SOURCE_TYPE_TAG] == "LOCAL"
+
+    monkeypatch.setenv(DVC_STAGE_ENV, "experiments/dvc.yaml:train@munit")
+    run = TrainingRun.start(tracking_config, "staged", tags=training_tags("abc", "/tmp/ray"))
+    run.end()
+    tags = _client(tracking_config.tracking_uri).get_run(run.run_id).data.tags
+    assert tags[DVC_STAGE_TAG] == "experiments/dvc.yaml:train@munit"
+    assert tags[SOURCE_NAME_TAG] == "python -m pipeline.train --section train"
