@@ -34,7 +34,8 @@ from pipeline.tracking.run_tags import RAY_RUN_NAME_TAG
 from pipeline.tracking.training_run import find_run_id
 from pipeline.train_config import TrainConfig
 from pipeline.train_outputs import export_outputs
-from unit_core.typed_config import ConfigError
+from unit_core.cpu_threads import prepare_thread_env
+from unit_core.typed_config import ConfigError, to_dict
 
 log = logging.getLogger("pipeline.train")
 
@@ -55,6 +56,7 @@ def run_name_for(train: TrainConfig, model: Any, manifest_sha: str) -> str:
         "seed": train.seed,
         "select": train.select,  # best_val keeps extra state: never resume a `last` run with it
         "num_workers": train.scaling.num_workers,
+        "speed": to_dict(train.speed),  # bf16 / compile change the numbers: never resume across
         "code": training_code_fingerprint(),  # changed code trains afresh, never resumes
     }
     digest = hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:10]
@@ -125,6 +127,7 @@ class PreparedRun:
             "seed": t.seed,
             "select": t.select,
             "cpus_per_worker": t.scaling.cpus_per_worker,
+            "speed": to_dict(t.speed),
             "checkpoint_every": t.checkpoint.every,
             "log_every": self.tracking.log_every,
             "images_every": self.tracking.images_every,
@@ -177,6 +180,9 @@ def fit(prepared: PreparedRun, run: TrainingRun, callbacks: list | None = None):
     from pipeline.train_loop import train_loop_per_worker
 
     if not ray.is_initialized():
+        # Workers of a local Ray inherit this environment: OpenMP threads that sleep, not spin,
+        # at barriers (unit_core/cpu_threads.py); a cluster's workers keep their own settings.
+        prepare_thread_env()
         # RAY_ADDRESS (set by `ray job submit` or by the user) selects a cluster; else a private
         # local Ray ("local", not None: None joins any cluster a bare `ray start` left behind).
         ray.init(address=os.environ.get("RAY_ADDRESS") or "local", log_to_driver=True)

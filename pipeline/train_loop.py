@@ -18,13 +18,20 @@ from typing import Any
 
 import ray.train
 import ray.train.torch
-import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from pipeline.checkpoint_files import load_checkpoint, save_checkpoint
 from pipeline.data.shard_reader import TwoDomainBatches, load_manifest
 from pipeline.tasks import TASKS
 from pipeline.tracking import TrackingConfig, TrainingRun
+from unit_core.cpu_threads import apply_cpu_threads
+from unit_core.speed_options import (
+    ResolvedSpeed,
+    SpeedSettings,
+    apply_speed,
+    autocast_for,
+    resolve_speed,
+)
 
 log = logging.getLogger("pipeline.train")
 
@@ -34,7 +41,7 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     ctx = ray.train.get_context()
     rank, world = ctx.get_world_rank(), ctx.get_world_size()
     device = ray.train.torch.get_device()
-    torch.set_num_threads(max(1, int(config["cpus_per_worker"])))
+    apply_cpu_threads(float(config["cpus_per_worker"]))  # threads = the CPUs Ray gave us
     task_type = TASKS[config["task"]]
     task = task_type(task_type.config_from_dict(config["model"]), device)
     task.select = config["select"]
@@ -48,9 +55,12 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
         log.info("rank %d resumed at step %d", rank, task.step)
     # Ranks draw different latent noise; seeded from the step so a resume is reproducible.
     task.reseed_noise(config["seed"] * 1_000_003 + rank * 7919 + task.step)
+    speed = resolve_speed(SpeedSettings.from_dict(config.get("speed")), device)
+    ddp = None
     if world > 1:
         ids = [device.index] if device.type == "cuda" else None
-        task.wrap(lambda module: DistributedDataParallel(module, device_ids=ids))
+        ddp = lambda module: DistributedDataParallel(module, device_ids=ids)  # noqa: E731
+    apply_speed(task, task.trained_modules(), speed, ddp)
 
     manifest = load_manifest(config["manifest"])
     batches = TwoDomainBatches(manifest, "train", config["batch_size"], rank, world, config["seed"])
@@ -58,7 +68,7 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     if rank == 0:
         run = _attach_mlflow(config)
         task.prepare_validation(manifest)
-    _run_steps(task, batches, config, progress, run, world)
+    _run_steps(task, batches, config, progress, run, world, speed)
 
 
 def _attach_mlflow(config: dict[str, Any]) -> TrainingRun:
@@ -79,6 +89,7 @@ def _run_steps(
     progress: dict[str, Any],
     run: TrainingRun | None,
     world: int,
+    speed: ResolvedSpeed,
 ) -> None:
     total, every = config["steps"], config["checkpoint_every"]
     log_every, images_every = config["log_every"], config["images_every"]
@@ -89,7 +100,8 @@ def _run_steps(
         batches.set_epoch(epoch)
         for batch in islice(batches, offset, None):
             fetched = time.perf_counter()
-            losses = task.train_step(batch)
+            with autocast_for(speed, task.trainer.device):
+                losses = task.train_step(batch)
             done = time.perf_counter()
             window["steps"] += 1
             window["wait"] += fetched - tick
