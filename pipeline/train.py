@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from unit_core.cpu_threads import prepare_thread_env
 from unit_core.typed_config import ConfigError, to_dict
 
 log = logging.getLogger("pipeline.train")
+TIMINGS_LOG_PREFIX = "stage timings (s):"
 
 
 def resolve_location(path_or_uri: str) -> str:
@@ -168,11 +170,19 @@ def start_or_resume_mlflow_run(
     return run
 
 
-def fit(prepared: PreparedRun, run: TrainingRun, callbacks: list | None = None):  # -> Result
+def fit(
+    prepared: PreparedRun,
+    run: TrainingRun,
+    callbacks: list | None = None,
+    timings: dict[str, float] | None = None,
+):  # -> Result
     """Build and run the TorchTrainer (imports Ray lazily: `--help` stays fast).
 
     callbacks: Ray Train callbacks, e.g. Tune's `TuneReportCallback` inside a sweep trial.
+    timings: filled with `ray_start` and `fit` seconds.
     """
+    timings = {} if timings is None else timings
+    started = time.perf_counter()
     import ray
     from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
@@ -186,6 +196,7 @@ def fit(prepared: PreparedRun, run: TrainingRun, callbacks: list | None = None):
         # RAY_ADDRESS (set by `ray job submit` or by the user) selects a cluster; else a private
         # local Ray ("local", not None: None joins any cluster a bare `ray start` left behind).
         ray.init(address=os.environ.get("RAY_ADDRESS") or "local", log_to_driver=True)
+    timings["ray_start"] = time.perf_counter() - started
     scaling = prepared.train.scaling
     if scaling.use_gpu == "auto":
         use_gpu = ray.cluster_resources().get("GPU", 0) > 0
@@ -216,7 +227,10 @@ def fit(prepared: PreparedRun, run: TrainingRun, callbacks: list | None = None):
         prepared.run_name, prepared.train.steps, scaling.num_workers,
         "GPU" if use_gpu else "CPU", prepared.storage_path,
     )  # fmt: skip
-    return trainer.fit()
+    fitted = time.perf_counter()
+    result = trainer.fit()
+    timings["fit"] = time.perf_counter() - fitted
+    return result
 
 
 # Sections only some runs read: a --set into one this run ignores would silently do nothing.
@@ -250,20 +264,30 @@ def main(argv: list[str] | None = None) -> int:
                         help="params section of the run: train (translation) or adapt")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
     try:
         prepared = PreparedRun(load_run_params(args.params, args.preset, args.set), args.section)
         check_overrides_used(args.set, prepared)
     except (ValueError, RuntimeError) as err:  # ConfigError, DataError, TrackingError
         log.error("%s", err)
         return 2
+    timings["preflight"] = time.perf_counter() - clock
     run = start_or_resume_mlflow_run(prepared)
+    timings["tracking_start"] = time.perf_counter() - clock - timings["preflight"]
     try:
-        result = fit(prepared, run)
+        result = fit(prepared, run, timings=timings)
+        exported = time.perf_counter()
         summary = export_outputs(prepared, result, run)
+        timings["export_and_model_logging"] = time.perf_counter() - exported
     except BaseException:
         run.end("FAILED")
         raise
+    ended = time.perf_counter()
     run.end("FINISHED")
+    timings["tracking_end"] = time.perf_counter() - ended
+    timings["main_total"] = time.perf_counter() - clock
+    log.info("%s %s", TIMINGS_LOG_PREFIX, json.dumps(timings))  # read by pipeline.bench_train
     print(json.dumps(summary, indent=1))
     return 0
 

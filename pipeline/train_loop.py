@@ -34,10 +34,14 @@ from unit_core.speed_options import (
 )
 
 log = logging.getLogger("pipeline.train")
+# Where rank 0's time inside the Ray worker goes (summed over resumes): train_run.json
+# `loop_seconds`, read by `pipeline.bench_train`.
+SECONDS = ("worker_setup", "train_steps", "data_wait", "evaluation", "tracking", "checkpoint")
 
 
 def train_loop_per_worker(config: dict[str, Any]) -> None:
     """Ray Train entry point; `config` is built by `pipeline.train.PreparedRun.loop_config`."""
+    entered = time.perf_counter()
     ctx = ray.train.get_context()
     rank, world = ctx.get_world_rank(), ctx.get_world_size()
     device = ray.train.torch.get_device()
@@ -68,6 +72,8 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     if rank == 0:
         run = _attach_mlflow(config)
         task.prepare_validation(manifest)
+    seconds = progress.setdefault("seconds", dict.fromkeys(SECONDS, 0.0))
+    seconds["worker_setup"] += time.perf_counter() - entered
     _run_steps(task, batches, config, progress, run, world, speed)
 
 
@@ -94,6 +100,7 @@ def _run_steps(
     total, every = config["steps"], config["checkpoint_every"]
     log_every, images_every = config["log_every"], config["images_every"]
     window = {"steps": 0, "wait": 0.0, "busy": 0.0}
+    seconds = progress["seconds"]
     tick = time.perf_counter()
     while task.step < total:
         epoch, offset = divmod(task.step, len(batches))
@@ -106,19 +113,29 @@ def _run_steps(
             window["steps"] += 1
             window["wait"] += fetched - tick
             window["busy"] += done - fetched
+            seconds["data_wait"] += fetched - tick
+            seconds["train_steps"] += done - fetched
             tick = done
             step = task.step
             if run is not None and (step % log_every == 0 or step == total):
                 metrics = {**losses, **_throughput(window, config["batch_size"], world)}
                 metrics["lr"] = task.learning_rate
+                evaluated = time.perf_counter()
                 metrics.update(task.validation_metrics())
+                logged = time.perf_counter()
+                seconds["evaluation"] += logged - evaluated
                 run.log_metrics(metrics, step)
                 progress["history"].append({"step": step, **metrics})
                 window = {"steps": 0, "wait": 0.0, "busy": 0.0}
+                seconds["tracking"] += time.perf_counter() - logged
             if run is not None and (step % images_every == 0 or step == total):
+                logged = time.perf_counter()
                 run.log_image_grid("translations", task.image_rows(batch), step)
+                seconds["tracking"] += time.perf_counter() - logged
             if step % every == 0 or step == total:
+                saved = time.perf_counter()
                 _report(task, progress, losses)
+                seconds["checkpoint"] += time.perf_counter() - saved
             # Logging, validation and checkpoint I/O since `done` are not data wait.
             tick = time.perf_counter()
             if step >= total:

@@ -73,6 +73,8 @@ def export_outputs(prepared: PreparedRun, result: Any, run: TrainingRun) -> dict
         "num_workers": prepared.train.scaling.num_workers,
         "select": prepared.train.select,
         **task.selection(),
+        # rank 0's seconds in the worker (pipeline.train_loop.SECONDS), summed over resumes
+        "loop_seconds": progress.get("seconds", {}),
     }
 
     def fill(folder: Path) -> None:
