@@ -115,7 +115,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 SPLIT = (  # (key, header) of the wall-time split, in the order a run spends it
     ("start_and_imports", "python+imports"),
     ("preflight", "preflight"),
-    ("ray_start", "Ray start"),
+    ("ray_start", "Ray import+start"),
     ("fit_overhead", "per-fit overhead"),
     ("training", "training"),
     ("evaluation", "evaluation"),

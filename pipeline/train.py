@@ -179,7 +179,7 @@ def fit(
     """Build and run the TorchTrainer (imports Ray lazily: `--help` stays fast).
 
     callbacks: Ray Train callbacks, e.g. Tune's `TuneReportCallback` inside a sweep trial.
-    timings: filled with `ray_start` and `fit` seconds.
+    timings: filled with `ray_start` (importing Ray and starting or joining it) and `fit` seconds.
     """
     timings = {} if timings is None else timings
     started = time.perf_counter()
