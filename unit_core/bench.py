@@ -43,6 +43,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--image-size", type=int, default=64, help="ignored for da (always 32)")
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--base-channels", type=int, default=64, help="64 = the paper's width")
+    p.add_argument("--channels", type=int, default=None, help="channels of both domains (1 or 3)")
     p.add_argument("--n-shared", type=int, default=None, help="unit only")
     p.add_argument("--dis-layers", type=int, default=None, help="unit/munit only")
     p.add_argument("--dis-scales", type=int, default=None, help="unit/munit only")
@@ -65,7 +66,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    keys = {"n_shared": args.n_shared, "dis_layers": args.dis_layers, "dis_scales": args.dis_scales}
+    keys = {"n_shared": args.n_shared, "dis_layers": args.dis_layers, "dis_scales": args.dis_scales,
+            "channels_a": args.channels, "channels_b": args.channels}  # fmt: skip
     return {k: v for k, v in keys.items() if v is not None}
 
 
