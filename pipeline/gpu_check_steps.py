@@ -118,18 +118,23 @@ def throughput(device: torch.device, sizes: Sizes) -> dict[str, Any]:
         "adaptation_da": ("da", 32, sizes.da_batch),
     }
     out: dict[str, Any] = {}
+    ok = True
     for name, (family, size, batch) in workloads.items():
         rows = {}
         for variant, speed in VARIANTS.items():
             if speed.compile and device.type == "cpu":
                 rows[variant] = {"skipped": "torch.compile is only measured on CUDA"}
                 continue
-            rows[variant] = _timed(family, size, batch, sizes, device, speed)
+            try:  # one failing variant (e.g. compile) must not hide the others' figures
+                rows[variant] = _timed(family, size, batch, sizes, device, speed)
+            except Exception as err:
+                rows[variant] = {"error": f"{type(err).__name__}: {str(err)[:500]}"}
+                ok = False
         timed = {k: v for k, v in rows.items() if "steps_per_s" in v}
-        best = max(timed, key=lambda k: timed[k]["steps_per_s"])
+        best = max(timed, key=lambda k: timed[k]["steps_per_s"]) if timed else None
         out[name] = {"family": family, "image_size": size, "batch": batch, "variants": rows,
                      "fastest": best}  # fmt: skip
-    return {"ok": True, **out}
+    return {"ok": ok, **out}
 
 
 def _timed(
