@@ -9,7 +9,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export AWS_EC2_METADATA_DISABLED := true
 export RAY_USAGE_STATS_ENABLED := 0
 
-.PHONY: install test test-all repro lint bench clean
+.PHONY: install test test-all repro lint bench gpu-check clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m unit_core.bench
+
+# ≤ 10 min on one GPU, JSON summary, non-zero exit on any failure; a CPU smoke without CUDA
+gpu-check: $(STAMP)
+	scripts/gpu_check.sh $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf $(VENV)

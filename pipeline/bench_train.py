@@ -14,6 +14,10 @@ cluster). Without RAY_ADDRESS the stage starts a private local Ray (`RAY_ADDRESS
 one found on the machine. With `train.scaling.use_gpu: auto` it trains on GPUs when present;
 a worker count larger than the local GPU count is skipped (one GPU per worker).
 
+Each run's wall time is also split (Ray start, per-fit overhead, training, evaluation,
+tracking, checkpoints; `time_split`) from the stage's logged timings and rank 0's
+`loop_seconds` in train_run.json.
+
 Figures come from the run's `train_history.json` (rank 0 logs every `tracking.log_every`
 steps). The first logged window is dropped as warm-up (first-step allocations, DDP set-up,
 cold caches); the remaining windows are pooled weighted by their time. Caveats: per-worker
@@ -108,6 +112,71 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+SPLIT = (  # (key, header) of the wall-time split, in the order a run spends it
+    ("start_and_imports", "python+imports"),
+    ("preflight", "preflight"),
+    ("ray_start", "Ray import+start"),
+    ("fit_overhead", "per-fit overhead"),
+    ("training", "training"),
+    ("evaluation", "evaluation"),
+    ("tracking", "tracking"),
+    ("checkpoint", "checkpoints"),
+    ("other", "other"),
+)
+
+
+def time_split(wall: float, driver: dict[str, float], loop: dict[str, float]) -> dict[str, float]:
+    """Where a stage's wall time went, in seconds (the keys of SPLIT; they add up to `wall`).
+
+    driver: `pipeline.train`'s logged timings; loop: rank 0's `loop_seconds` (train_run.json).
+    per-fit overhead = Ray Train's fit minus what rank 0's loop accounts for: worker start-up,
+    process group, model build and data load (`worker_setup`, also reported alone), the final
+    checkpoint's upload and teardown. tracking = MLflow run start and end, metric and image
+    logging in the loop, and the model export + registry logging after fit.
+    """
+    in_loop = sum(loop.get(k, 0.0) for k in ("train_steps", "data_wait", "evaluation",
+                                             "tracking", "checkpoint"))  # fmt: skip
+    tracking = (driver.get("tracking_start", 0.0) + loop.get("tracking", 0.0)
+                + driver.get("export_and_model_logging", 0.0) + driver.get("tracking_end", 0.0))  # fmt: skip
+    split = {
+        "start_and_imports": wall - driver.get("main_total", wall),
+        "preflight": driver.get("preflight", 0.0),
+        "ray_start": driver.get("ray_start", 0.0),
+        "fit_overhead": driver.get("fit", 0.0) - in_loop,
+        "training": loop.get("train_steps", 0.0) + loop.get("data_wait", 0.0),
+        "evaluation": loop.get("evaluation", 0.0),
+        "tracking": tracking,
+        "checkpoint": loop.get("checkpoint", 0.0),
+    }
+    split["other"] = wall - sum(split.values())  # trainer set-up, GPU query, rounding
+    return split | {"worker_setup": loop.get("worker_setup", 0.0)}
+
+
+def read_driver_timings(log_text: str) -> dict[str, float]:
+    """The `stage timings (s): {...}` line `pipeline.train` logs at the end ({} if absent)."""
+    from pipeline.train.__main__ import TIMINGS_LOG_PREFIX
+
+    for line in reversed(log_text.splitlines()):
+        if TIMINGS_LOG_PREFIX in line:
+            return json.loads(line.split(TIMINGS_LOG_PREFIX, 1)[1])
+    return {}
+
+
+def format_split(rows: list[dict[str, Any]]) -> str:
+    """One line per worker count: seconds per part of the wall time, and training's share."""
+    lines = []
+    for row in rows:
+        split = row.get("split")
+        if not split:
+            continue
+        parts = ", ".join(f"{header} {split[key]:.1f}" for key, header in SPLIT)
+        share = split["training"] / row["wall_s"] if row["wall_s"] else 0.0
+        lines.append(f"{row['workers']}w wall {row['wall_s']:.1f} s = {parts} "
+                     f"(worker set-up {split['worker_setup']:.1f} of the overhead); "
+                     f"training is {share:.0%}")  # fmt: skip
+    return "\n".join(lines)
+
+
 def bench_overrides(workers: int, steps: int, scratch: Path) -> list[str]:
     """Where one benchmark run writes, and a run name no earlier run can share."""
     return [
@@ -131,12 +200,17 @@ def gpus_short_for(train: TrainConfig) -> int | None:
     return gpus if wants_gpu and train.scaling.num_workers > gpus else None
 
 
-def run_stage(params_file: Path, overrides: list[str], scratch: Path) -> float:
-    """`python -m pipeline.train` in a fresh process; returns its wall time in seconds."""
+def run_stage(
+    params_file: Path, overrides: list[str], scratch: Path, extra_args: tuple[str, ...] = ()
+) -> float:
+    """`python -m pipeline.train` in a fresh process; returns its wall time in seconds.
+
+    extra_args: more command-line arguments, e.g. ("--section", "adapt", "--preset", FILE).
+    """
     env = dict(os.environ)
     env.setdefault("RAY_ADDRESS", "local")  # start a private Ray, never attach to a found one
     env.pop("MLFLOW_TRACKING_URI", None)  # it would override the scratch store
-    command = [sys.executable, "-m", "pipeline.train", "--params", str(params_file)]
+    command = [sys.executable, "-m", "pipeline.train", "--params", str(params_file), *extra_args]
     for item in overrides:
         command += ["--set", item]
     log_path = scratch / "train.log"
@@ -169,7 +243,11 @@ def bench_one(params_file: Path, sets: list[str], workers: int, steps: int, scra
     summary = json.loads((out / RUN_FILE).read_text())
     if summary["num_workers"] != workers or summary["step"] != steps:
         raise RuntimeError(f"run did {summary['step']} steps on {summary['num_workers']} workers")
-    return {**summarize(history, train.batch_size, workers), "wall_s": wall}
+    split = time_split(
+        wall, read_driver_timings((scratch / "train.log").read_text()),
+        summary.get("loop_seconds", {}),
+    )  # fmt: skip
+    return {**summarize(history, train.batch_size, workers), "wall_s": wall, "split": split}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     warmup = ", ".join(f"{r['workers']}w: {r['warmup_steps']}" for r in rows)
     print(format_table(rows))
     print(f"warm-up dropped (first logged window, steps per run): {warmup}")
+    print("wall-time split (s; installing .venv is apart: ~2.5 min once, README):")
+    print(format_split(rows))
     print("load average before/after: {:.2f} {:.2f} {:.2f} / {:.2f} {:.2f} {:.2f}".format(
         *load_before, *report["load_average_after"]))  # fmt: skip
     if args.json:

@@ -70,6 +70,9 @@ class AdaptationTask(TrainerTask):
         self.trainer.wrap(wrapper)
         self.baseline.wrap(wrapper)
 
+    def trained_modules(self) -> list[Any]:
+        return [*super().trained_modules(), self.baseline.network]
+
     def train_step(self, batch: DomainBatch) -> dict[str, float]:
         """One DA update and one baseline update on the same labelled source batch."""
         source_is_a = self.cfg.source_domain == "a"

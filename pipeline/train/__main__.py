@@ -18,6 +18,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 from pipeline.io.params_file import load_run_params, stage_prog
@@ -27,6 +28,7 @@ from pipeline.train.run import PreparedRun
 from unit_core.typed_config import ConfigError
 
 log = logging.getLogger("pipeline.train")
+TIMINGS_LOG_PREFIX = "stage timings (s):"
 
 
 # Sections only some runs read: a --set into one this run ignores would silently do nothing.
@@ -62,20 +64,30 @@ def main(argv: list[str] | None = None) -> int:
                         help="params section of the run: train (translation) or adapt")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
     try:
         prepared = PreparedRun(load_run_params(args.params, args.preset, args.set), args.section)
         check_overrides_used(args.set, prepared)
     except (ValueError, RuntimeError) as err:  # ConfigError, DataError, TrackingError
         log.error("%s", err)
         return 2
+    timings["preflight"] = time.perf_counter() - clock
     run = start_or_resume_mlflow_run(prepared)
+    timings["tracking_start"] = time.perf_counter() - clock - timings["preflight"]
     try:
-        result = fit(prepared, run)
+        result = fit(prepared, run, timings=timings)
+        exported = time.perf_counter()
         summary = export_outputs(prepared, result, run)
+        timings["export_and_model_logging"] = time.perf_counter() - exported
     except BaseException:
         run.end("FAILED")
         raise
+    ended = time.perf_counter()
     run.end("FINISHED")
+    timings["tracking_end"] = time.perf_counter() - ended
+    timings["main_total"] = time.perf_counter() - clock
+    log.info("%s %s", TIMINGS_LOG_PREFIX, json.dumps(timings))  # read by pipeline.bench_train
     print(json.dumps(summary, indent=1))
     return 0
 

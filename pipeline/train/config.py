@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from unit_core.speed_options import SpeedSettings
 from unit_core.typed_config import build, require
 
 
@@ -67,6 +68,8 @@ class TrainConfig:
     select: Literal["last", "best_val"] = "last"
     scaling: ScalingSettings = field(default_factory=ScalingSettings)
     checkpoint: CheckpointSettings = field(default_factory=CheckpointSettings)
+    # precision / memory_format / compile, each `auto` (per device: unit_core/speed_options.py)
+    speed: SpeedSettings = field(default_factory=SpeedSettings)
 
     def validate(self, prefix: str = "") -> None:
         require(self.steps >= 1, prefix + "steps", f"must be >= 1, got {self.steps}")

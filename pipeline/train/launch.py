@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 from pipeline.tracking import TrainingRun, training_tags
 from pipeline.tracking.dataset_input import log_training_data
 from pipeline.tracking.run_tags import RAY_RUN_NAME_TAG
 from pipeline.tracking.training_run import find_run_id
 from pipeline.train.run import PreparedRun
+from unit_core.cpu_threads import prepare_thread_env
 
 log = logging.getLogger("pipeline.train")
 
@@ -47,11 +49,19 @@ def start_or_resume_mlflow_run(
     return run
 
 
-def fit(prepared: PreparedRun, run: TrainingRun, callbacks: list | None = None):  # -> Result
+def fit(
+    prepared: PreparedRun,
+    run: TrainingRun,
+    callbacks: list | None = None,
+    timings: dict[str, float] | None = None,
+):  # -> Result
     """Build and run the TorchTrainer (imports Ray lazily: `--help` stays fast).
 
     callbacks: Ray Train callbacks, e.g. Tune's `TuneReportCallback` inside a sweep trial.
+    timings: filled with `ray_start` (importing Ray and starting or joining it) and `fit` seconds.
     """
+    timings = {} if timings is None else timings
+    started = time.perf_counter()
     import ray
     from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
@@ -59,9 +69,13 @@ def fit(prepared: PreparedRun, run: TrainingRun, callbacks: list | None = None):
     from pipeline.train.loop import train_loop_per_worker
 
     if not ray.is_initialized():
+        # Workers of a local Ray inherit this environment: OpenMP threads that sleep, not spin,
+        # at barriers (unit_core/cpu_threads.py); a cluster's workers keep their own settings.
+        prepare_thread_env()
         # RAY_ADDRESS (set by `ray job submit` or by the user) selects a cluster; else a private
         # local Ray ("local", not None: None joins any cluster a bare `ray start` left behind).
         ray.init(address=os.environ.get("RAY_ADDRESS") or "local", log_to_driver=True)
+    timings["ray_start"] = time.perf_counter() - started
     scaling = prepared.train.scaling
     if scaling.use_gpu == "auto":
         use_gpu = ray.cluster_resources().get("GPU", 0) > 0
@@ -92,4 +106,7 @@ def fit(prepared: PreparedRun, run: TrainingRun, callbacks: list | None = None):
         prepared.run_name, prepared.train.steps, scaling.num_workers,
         "GPU" if use_gpu else "CPU", prepared.storage_path,
     )  # fmt: skip
-    return trainer.fit()
+    fitted = time.perf_counter()
+    result = trainer.fit()
+    timings["fit"] = time.perf_counter() - fitted
+    return result

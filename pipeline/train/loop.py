@@ -18,28 +18,33 @@ from typing import TYPE_CHECKING, Any
 
 import ray.train
 import ray.train.torch
-import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from pipeline.data.shard_reader import TwoDomainBatches
 from pipeline.io.checkpoints import load_checkpoint, save_checkpoint
 from pipeline.tasks import TASKS
 from pipeline.tracking import TrainingRun
+from unit_core.cpu_threads import apply_cpu_threads
+from unit_core.speed_options import ResolvedSpeed, apply_speed, autocast_for, resolve_speed
 
 if TYPE_CHECKING:
     from pipeline.train.run import WorkerSettings
 
 log = logging.getLogger("pipeline.train")
+# Where rank 0's time inside the Ray worker goes (summed over resumes): train_run.json
+# `loop_seconds`, read by `pipeline.bench_train`.
+SECONDS = ("worker_setup", "train_steps", "data_wait", "evaluation", "tracking", "checkpoint")
 
 
 def train_loop_per_worker(config: dict[str, Any]) -> None:
     """Ray Train entry point; `config["settings"]` is `PreparedRun.worker_settings(...)`."""
+    entered = time.perf_counter()
     settings: WorkerSettings = config["settings"]
     train = settings.train
     ctx = ray.train.get_context()
     rank, world = ctx.get_world_rank(), ctx.get_world_size()
     device = ray.train.torch.get_device()
-    torch.set_num_threads(max(1, int(train.scaling.cpus_per_worker)))
+    apply_cpu_threads(float(train.scaling.cpus_per_worker))  # threads = the CPUs Ray gave us
     task = TASKS[train.task](settings.model, device)
     task.select = train.select
     progress: dict[str, Any] = {"step": 0, "history": [], "mlflow_run_id": settings.mlflow_run_id}
@@ -52,9 +57,12 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
         log.info("rank %d resumed at step %d", rank, task.step)
     # Ranks draw different latent noise; seeded from the step so a resume is reproducible.
     task.reseed_noise(train.seed * 1_000_003 + rank * 7919 + task.step)
+    speed = resolve_speed(train.speed, device)
+    ddp = None
     if world > 1:
         ids = [device.index] if device.type == "cuda" else None
-        task.wrap(lambda module: DistributedDataParallel(module, device_ids=ids))
+        ddp = lambda module: DistributedDataParallel(module, device_ids=ids)  # noqa: E731
+    apply_speed(task, task.trained_modules(), speed, ddp)
 
     manifest = settings.manifest
     batches = TwoDomainBatches(manifest, "train", train.batch_size, rank, world, train.seed)
@@ -62,7 +70,9 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     if rank == 0:
         run = _attach_mlflow(settings)
         task.prepare_validation(manifest)
-    _run_steps(task, batches, settings, progress, run, world)
+    seconds = progress.setdefault("seconds", dict.fromkeys(SECONDS, 0.0))
+    seconds["worker_setup"] += time.perf_counter() - entered
+    _run_steps(task, batches, settings, progress, run, world, speed)
 
 
 def _attach_mlflow(settings: WorkerSettings) -> TrainingRun:
@@ -82,35 +92,48 @@ def _run_steps(
     progress: dict[str, Any],
     run: TrainingRun | None,
     world: int,
+    speed: ResolvedSpeed,
 ) -> None:
     total, every = settings.train.steps, settings.train.checkpoint.every
     log_every, images_every = settings.tracking.log_every, settings.tracking.images_every
     batch_size = settings.train.batch_size
     window = {"steps": 0, "wait": 0.0, "busy": 0.0}
+    seconds = progress["seconds"]
     tick = time.perf_counter()
     while task.step < total:
         epoch, offset = divmod(task.step, len(batches))
         batches.set_epoch(epoch)
         for batch in islice(batches, offset, None):
             fetched = time.perf_counter()
-            losses = task.train_step(batch)
+            with autocast_for(speed, task.trainer.device):
+                losses = task.train_step(batch)
             done = time.perf_counter()
             window["steps"] += 1
             window["wait"] += fetched - tick
             window["busy"] += done - fetched
+            seconds["data_wait"] += fetched - tick
+            seconds["train_steps"] += done - fetched
             tick = done
             step = task.step
             if run is not None and (step % log_every == 0 or step == total):
                 metrics = {**losses, **_throughput(window, batch_size, world)}
                 metrics["lr"] = task.learning_rate
+                evaluated = time.perf_counter()
                 metrics.update(task.validation_metrics())
+                logged = time.perf_counter()
+                seconds["evaluation"] += logged - evaluated
                 run.log_metrics(metrics, step)
                 progress["history"].append({"step": step, **metrics})
                 window = {"steps": 0, "wait": 0.0, "busy": 0.0}
+                seconds["tracking"] += time.perf_counter() - logged
             if run is not None and (step % images_every == 0 or step == total):
+                logged = time.perf_counter()
                 run.log_image_grid("translations", task.image_rows(batch), step)
+                seconds["tracking"] += time.perf_counter() - logged
             if step % every == 0 or step == total:
+                saved = time.perf_counter()
                 _report(task, progress, losses)
+                seconds["checkpoint"] += time.perf_counter() - saved
             # Logging, validation and checkpoint I/O since `done` are not data wait.
             tick = time.perf_counter()
             if step >= total:

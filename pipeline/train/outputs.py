@@ -53,6 +53,8 @@ def export_outputs(prepared: PreparedRun, result: Any, run: TrainingRun) -> dict
         "num_workers": prepared.train.scaling.num_workers,
         "select": prepared.train.select,
         **final.selection,
+        # rank 0's seconds in the worker (pipeline.train.loop.SECONDS), summed over resumes
+        "loop_seconds": progress.get("seconds", {}),
     }
 
     def fill(folder: Path) -> None:

@@ -59,8 +59,25 @@ def test_bench_command_on_tiny_data(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert row["images_per_s"] == pytest.approx(row["images_per_s_per_worker"])
     assert 0.0 <= row["data_wait_fraction"] < 1.0 and row["peak_rss_mb"] > 0
     assert row["speedup"] == pytest.approx(1.0) and row["wall_s"] > 0
+    assert row["split"]["training"] > 0 and row["split"]["ray_start"] > 0
     assert len(report["load_average_before"]) == 3
     printed = capsys.readouterr().out
     assert "img/s/worker" in printed and "warm-up dropped" in printed
     # Nothing of the benchmark is left in the configured locations: it ran in a scratch folder.
     assert not (tmp_path / "out").exists() and not (tmp_path / "ray_results").exists()
+
+
+def test_time_split_adds_up_to_the_wall_time() -> None:
+    driver = {"preflight": 2.0, "tracking_start": 1.0, "ray_start": 10.0, "fit": 40.0,
+              "export_and_model_logging": 3.0, "tracking_end": 0.5, "main_total": 57.0}  # fmt: skip
+    loop = {"worker_setup": 4.0, "train_steps": 20.0, "data_wait": 1.0, "evaluation": 5.0,
+            "tracking": 2.0, "checkpoint": 3.0}  # fmt: skip
+    split = bench_train.time_split(60.0, driver, loop)
+    assert split["start_and_imports"] == pytest.approx(3.0)
+    assert split["fit_overhead"] == pytest.approx(40.0 - 31.0)
+    assert split["training"] == pytest.approx(21.0)
+    assert split["tracking"] == pytest.approx(1.0 + 2.0 + 3.0 + 0.5)
+    parts = sum(split[key] for key, _ in bench_train.SPLIT)
+    assert parts == pytest.approx(60.0) and split["other"] == pytest.approx(0.5)
+    log_text = 'INFO x\nINFO pipeline.train: stage timings (s): {"fit": 1.5}\n{"step": 3}'
+    assert bench_train.read_driver_timings(log_text) == {"fit": 1.5}

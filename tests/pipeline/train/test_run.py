@@ -37,8 +37,12 @@ def test_run_name_changes_with_what_shapes_training_only(tiny_root):
     base = PreparedRun(tiny_training_params(tiny_root))
     same = PreparedRun(tiny_training_params(tiny_root, checkpoint={"storage_path": "/elsewhere"}))
     more_steps = PreparedRun(tiny_training_params(tiny_root, steps=7))
+    bf16 = PreparedRun(tiny_training_params(tiny_root, speed={"precision": "bf16"}))
     assert base.run_name == same.run_name
     assert base.run_name != more_steps.run_name
+    assert base.run_name != bf16.run_name  # bf16 never resumes an fp32 run
+    assert bf16.worker_settings("id").train.speed.precision == "bf16"
+    assert base.worker_settings("id").train.speed.precision == "auto"
     assert base.run_name.startswith("tiny-")
     other_unit = run_name_for(
         base.train,

@@ -1,0 +1,40 @@
+"""unit_core.speed_options: `auto` per device, explicit values win, switches really apply."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from unit_core.bench_steps import build_bench_step
+from unit_core.speed_options import ResolvedSpeed, SpeedSettings, resolve_speed
+from unit_core.typed_config import ConfigError
+
+
+def test_auto_is_fp32_contiguous_uncompiled_on_cpu_and_cuda() -> None:
+    plain = ResolvedSpeed(precision="fp32", memory_format="contiguous", compile=False)
+    assert resolve_speed(SpeedSettings(), "cpu") == plain
+    # CUDA: unmeasured on a GPU so far, so auto keeps the behaviour training always had.
+    assert resolve_speed(SpeedSettings(), "cuda") == plain
+
+
+def test_explicit_values_override_auto() -> None:
+    settings = SpeedSettings.from_dict(
+        {"precision": "bf16", "memory_format": "channels_last", "compile": "true"}
+    )
+    assert resolve_speed(settings, "cpu") == ResolvedSpeed("bf16", "channels_last", True)
+
+
+def test_unknown_values_and_keys_are_errors() -> None:
+    with pytest.raises(ConfigError, match="precision"):
+        SpeedSettings.from_dict({"precision": "fp16"})
+    with pytest.raises(ConfigError, match="amp"):
+        SpeedSettings.from_dict({"amp": True})
+
+
+def test_channels_last_and_bf16_apply_to_a_tiny_step() -> None:
+    speed = ResolvedSpeed("bf16", "channels_last", False)
+    bench = build_bench_step("unit", image_size=16, batch=1, base_channels=4, speed=speed)
+    conv = next(m for m in bench.trainer.translator.modules() if isinstance(m, torch.nn.Conv2d))
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    losses = bench.step()
+    assert all(torch.isfinite(torch.tensor(v)) for v in losses.values())
