@@ -24,6 +24,7 @@ def test_da_paper_presets_are_faithful(presets):
     params = load_run_params(PARAMS, [REPO / p for p in presets])
     cfg = DaConfig.from_dict(params["da"])
     assert cfg.optimizer.ema_decay == 0 and not cfg.model.mirror_private_init
+    assert cfg.loss.translated_classification == 0
     assert params["adapt"]["select"] == "last"
 
 
