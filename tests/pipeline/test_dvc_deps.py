@@ -160,3 +160,18 @@ def test_read_paths_keep_leaves_and_wholes():
     params.get("a")["c"]  # noqa: B018  (a mapping read but not opened: counts as whole)
     assert read_paths(log) == {"a.b", "a.c", "e.f"}
     assert covered("a.c", ["a"]) and not covered("a", ["a.b"]) and not covered("ab", ["a"])
+
+
+def test_byte_code_caches_never_change_a_code_folder_dep():
+    """Stages depend on code *folders*; Python writes `__pycache__/` into them on first import
+    (a test run, a stage run), which would change their hashes and make `dvc repro` rerun
+    every stage after `make test`. `.dvcignore` must keep them out of the hash."""
+    from dvc.repo import Repo
+
+    os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+    with Repo(str(ROOT)) as repo:
+        ignore = repo.dvcignore
+        for folder in ("pipeline/prepare", "pipeline/train", "unit_core"):
+            cache = f"{repo.root_dir}/{folder}/__pycache__/module.cpython-311.pyc"
+            assert ignore.is_ignored(repo.fs, cache), cache
+            assert not ignore.is_ignored(repo.fs, f"{repo.root_dir}/{folder}/__init__.py")
