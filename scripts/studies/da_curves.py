@@ -17,23 +17,17 @@ import time
 from pathlib import Path
 
 import torch
-import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
+
+from study_params import study_section  # noqa: E402
 
 from pipeline.data.shard_reader import load_manifest, load_split  # noqa: E402
 from unit_core.da_baseline import SourceOnlyClassifier  # noqa: E402
 from unit_core.da_config import DaConfig  # noqa: E402
 from unit_core.da_trainer import DaTrainer  # noqa: E402
 from unit_core.inputs import to_model_range  # noqa: E402
-
-
-def set_key(section: dict, dotted: str, value: str) -> None:
-    *parents, last = dotted.split(".")
-    for key in parents:
-        section = section.setdefault(key, {})
-    section[last] = yaml.safe_load(value)
 
 
 @torch.no_grad()
@@ -54,10 +48,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    params = yaml.safe_load((REPO / "params.yaml").read_text())["da"]
-    params["seed"] = args.seed
-    for item in args.set:
-        set_key(params, *item.split("=", 1))
+    params = study_section("da", args.seed, args.set)
     cfg = DaConfig.from_dict(params)
     manifest = load_manifest(REPO / "data/shards/digits")
     train_a, train_b = load_split(manifest, "a", "train"), load_split(manifest, "b", "train")

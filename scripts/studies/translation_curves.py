@@ -16,23 +16,17 @@ import time
 from pathlib import Path
 
 import torch
-import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
+
+from study_params import study_section  # noqa: E402
 
 from pipeline.data.shard_reader import load_manifest, load_split  # noqa: E402
 from pipeline.tasks.model_shape import with_data_shape  # noqa: E402
 from pipeline.tasks.translation_eval import paired_split, pixel_accuracy_on_pairs  # noqa: E402
 from unit_core.inputs import to_model_range  # noqa: E402
 from unit_core.model_family import build_trainer, config_from_dict  # noqa: E402
-
-
-def set_key(section: dict, dotted: str, value: str) -> None:
-    *parents, last = dotted.split(".")
-    for key in parents:
-        section = section.setdefault(key, {})
-    section[last] = yaml.safe_load(value)
 
 
 @torch.no_grad()
@@ -63,10 +57,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    params = yaml.safe_load((REPO / "params.yaml").read_text())["unit"]
-    params["seed"] = args.seed
-    for item in args.set:
-        set_key(params, *item.split("=", 1))
+    params = study_section("unit", args.seed, args.set)
     manifest = load_manifest(REPO / "data/shards/aerial_maps")
     trainer = build_trainer(config_from_dict(with_data_shape(params, manifest.image, "")), "cpu")
     val = paired_split(manifest, "val")

@@ -1,0 +1,27 @@
+"""The params section a study loop trains with: params.yaml's section, its seed, `--set` overrides.
+
+Unlike the stages' `--set` (`pipeline.io.params_file.apply_overrides`), a study may set keys that
+params.yaml leaves to the dataclass defaults (e.g. `loss.translated_classification` of `da:`);
+the typed config built from the section still rejects unknown keys.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def study_section(name: str, seed: int, overrides: list[str]) -> dict[str, Any]:
+    """params.yaml's `name:` section with `seed` and each `dotted.key=yaml-value` applied."""
+    section = yaml.safe_load((REPO / "params.yaml").read_text())[name]
+    section["seed"] = seed
+    for item in overrides:
+        dotted, value = item.split("=", 1)
+        *parents, last = dotted.split(".")
+        node = section
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = yaml.safe_load(value)
+    return section
