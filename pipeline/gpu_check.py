@@ -18,7 +18,9 @@ Sections, in order (each reported with `ok` and its figures; any failure -> exit
    left, printing the target-accuracy curve (display-only test accuracy).
 
 Without CUDA it says so and runs the smoke: the same sections at tiny sizes, a few steps
-each, Ray on CPU, and exits 0 when they pass. Nothing is written outside a scratch folder.
+each, Ray on CPU, and exits 0 when they pass. Nothing is written outside a scratch folder:
+the stages' datasets are prepared there from the embedded sources (a few seconds), since a
+copied working tree (the device machine's) has no `data/shards`.
 """
 
 from __future__ import annotations
@@ -99,6 +101,19 @@ def stage_overrides(section: str, steps: int, scratch: Path, use_gpu: bool) -> l
     ]
 
 
+def prepared_shards(check: Check, section: str, preset: Path | None) -> Path:
+    """The section's dataset prepared into the scratch folder (once per dataset)."""
+    from pipeline.data.write_dataset import prepare_dataset
+    from pipeline.io.params_file import load_run_params
+
+    params = load_run_params(check.params, [preset] if preset else [])
+    dataset = params[section]["dataset"]
+    output = check.scratch / "shards" / dataset
+    if not (output / "manifest.json").exists():
+        prepare_dataset(params, dataset, str(output), progress=False)
+    return output
+
+
 def run_section_stage(
     check: Check, name: str, section: str, steps: int, extra: list[str], preset: Path | None = None
 ) -> tuple[float, list[dict[str, Any]], dict[str, Any]]:
@@ -108,6 +123,7 @@ def run_section_stage(
     scratch = check.scratch / name
     scratch.mkdir()
     overrides = stage_overrides(section, steps, scratch, check.cuda) + extra
+    overrides.append(f"{section}.manifest={prepared_shards(check, section, preset)}")
     args = ("--section", section, *(("--preset", str(preset)) if preset else ()))
     wall = run_stage(check.params, overrides, scratch, args)
     history = json.loads((scratch / "out" / HISTORY_FILE).read_text())

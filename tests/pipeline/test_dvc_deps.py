@@ -136,14 +136,38 @@ def _read_by_stage(module: str, params: dict, args: argparse.Namespace) -> None:
         raise AssertionError(f"no params reader for stage module {module}: add one here")
 
 
+@pytest.fixture(scope="module")
+def embedded_shards(tmp_path_factory) -> dict[str, Path]:
+    """Every dataset of params.yaml prepared into a temp folder (a clean clone has no shards).
+
+    The train stages read the manifest before any work starts; the real `data/shards` must not
+    be needed (CI runs on a clean clone) nor written by a test.
+    """
+    import yaml
+
+    from pipeline.data.write_dataset import prepare_dataset
+
+    root = tmp_path_factory.mktemp("shards")
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    outputs = {}
+    for name in params["prepare"]["datasets"]:
+        outputs[name] = root / name
+        with pytest.MonkeyPatch.context() as patch:
+            patch.chdir(ROOT)  # the sources are relative to the repository root
+            prepare_dataset(params, name, str(outputs[name]), progress=False)
+    return outputs
+
+
 @pytest.mark.parametrize("stage", STAGES, ids=[s["id"] for s in STAGES])
-def test_stage_params_cover_every_value_it_reads(stage, monkeypatch, tmp_path):
+def test_stage_params_cover_every_value_it_reads(stage, monkeypatch, tmp_path, embedded_shards):
     from pipeline.io.params_file import load_run_params
 
     monkeypatch.chdir(stage["wdir"])
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
     args = _stage_args(stage["cmd"])
     params = load_run_params(Path("params.yaml"), args.preset, args.set)
+    for name, output in embedded_shards.items():
+        params["prepare"]["datasets"][name]["output"] = str(output)
     log: set[str] = set()
     _read_by_stage(stage_module(stage["cmd"]), ReadRecorder(params, log), args)
     reads = read_paths(log)
