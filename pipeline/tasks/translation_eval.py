@@ -138,9 +138,23 @@ def best_constant_colour(colours: torch.Tensor, counts: torch.Tensor, threshold:
 
 def _train_colours(manifest: Manifest, domain: str) -> tuple[torch.Tensor, torch.Tensor]:
     """The distinct colours (K, C) of `domain`'s train images and their pixel counts (K,)."""
-    train = load_split(manifest, domain, "train").images
-    pixels = train.permute(0, 2, 3, 1).reshape(-1, train.shape[1])
-    return pixels.unique(dim=0, return_counts=True)
+    return distinct_colours(load_split(manifest, domain, "train").images)
+
+
+def distinct_colours(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 images (N, C, H, W), C <= 4 -> distinct colours (K, C) in row order, counts (K,).
+
+    The same as `pixels.unique(dim=0, return_counts=True)` on the (N*H*W, C) pixels, but one
+    int64 code per pixel (8 bits a channel) makes it a 1-D unique: ~40x faster, where the row
+    unique cost seconds per call on the embedded maps (twice at training start, four times in
+    `evaluate`).
+    """
+    channels = images.shape[1]
+    shifts = torch.arange(channels - 1, -1, -1, dtype=torch.int64) * 8
+    codes = (images.to(torch.int64) << shifts.view(1, -1, 1, 1)).sum(1).flatten()
+    distinct, counts = codes.unique(return_counts=True)
+    colours = (distinct[:, None] >> shifts[None]) & 255
+    return colours.to(torch.uint8), counts
 
 
 def translation_metrics(translator: torch.nn.Module, manifest: Manifest, cfg: Any) -> dict[str, Any]:

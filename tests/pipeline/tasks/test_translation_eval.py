@@ -24,3 +24,17 @@ def test_best_constant_colour_is_the_modal_one_when_colours_are_far_apart():
     colours = torch.tensor([(0, 0, 0), (255, 255, 255)], dtype=torch.uint8)
     best = best_constant_colour(colours, torch.tensor([3, 7]), 16)
     assert _score(best, colours, torch.tensor([3, 7])) == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_distinct_colours_match_the_row_unique(channels):
+    from pipeline.tasks.translation_eval import distinct_colours
+
+    images = torch.randint(0, 256, (5, channels, 7, 9), generator=torch.Generator().manual_seed(0),
+                           dtype=torch.uint8)  # fmt: skip
+    images[:, :, :3] = 200  # a repeated colour, so counts differ
+    colours, counts = distinct_colours(images)
+    pixels = images.permute(0, 2, 3, 1).reshape(-1, channels)
+    expected_colours, expected_counts = pixels.unique(dim=0, return_counts=True)
+    assert torch.equal(colours, expected_colours) and torch.equal(counts, expected_counts)
+    assert colours.dtype == torch.uint8 and int(counts.sum()) == 5 * 7 * 9
