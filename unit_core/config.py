@@ -8,13 +8,13 @@ weight decay 1e-4. Build from a plain dict (a `params.yaml` section) with `UnitC
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-from unit_core.typed_config import build, require, to_dict
+from unit_core.typed_config import TypedConfig, require
 
 
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(TypedConfig):
     """Network shapes. One code path serves 32x32 digits and 256x256 photos."""
 
     family: Literal["unit"] = "unit"  # model family; `munit` is unit_core/munit_config.py
@@ -102,7 +102,7 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
-class LossWeights:
+class LossWeights(TypedConfig):
     """λ0..λ4 of the paper. A weight of 0 switches its term off and skips its computation."""
 
     gan: float = 10.0  # λ0: adversarial, translation stream only
@@ -112,7 +112,7 @@ class LossWeights:
     cycle_recon: float = 100.0  # λ4: L1 cycle reconstruction
 
     def validate(self, prefix: str = "") -> None:
-        for key, value in to_dict(self).items():
+        for key, value in self.to_dict().items():
             require(value >= 0.0, prefix + key, f"loss weights must be >= 0, got {value}")
 
     @property
@@ -121,7 +121,7 @@ class LossWeights:
 
 
 @dataclass(frozen=True)
-class OptimizerConfig:
+class OptimizerConfig(TypedConfig):
     """Adam for E1, E2, G1, G2 together and for D1, D2 together."""
 
     lr: float = 1e-4
@@ -159,17 +159,10 @@ class OptimizerConfig:
 
 
 @dataclass(frozen=True)
-class UnitConfig:
+class UnitConfig(TypedConfig):
     """Everything `unit_core` needs to build and train one UNIT model."""
 
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: LossWeights = field(default_factory=LossWeights)
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     seed: int = 0
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None, prefix: str = "") -> UnitConfig:
-        return build(cls, data, prefix)
-
-    def to_dict(self) -> dict[str, Any]:
-        return to_dict(self)

@@ -16,16 +16,16 @@ authors for SVHN -> MNIST; the MNIST <-> USPS presets may override them. Cycle c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from unit_core.config import OptimizerConfig
-from unit_core.typed_config import build, require, to_dict
+from unit_core.typed_config import TypedConfig, require
 
 DA_IMAGE_SIZE = 32  # the layer sizes below (5x5 s2, 8x8 valid, 2x2 heads) fit 32x32 exactly
 
 
 @dataclass(frozen=True)
-class DaModelConfig:
+class DaModelConfig(TypedConfig):
     """Network shapes of the coupled VAEs and the coupled discriminators."""
 
     image_size: int = DA_IMAGE_SIZE  # must be 32: resize or pad digits to 32x32 first
@@ -76,7 +76,7 @@ class DaModelConfig:
 
 
 @dataclass(frozen=True)
-class DaLossWeights:
+class DaLossWeights(TypedConfig):
     """Loss weights; a weight of 0 switches its term off and skips its computation."""
 
     gan: float = 1.0  # adversarial, on translations (and reconstructions, see below)
@@ -94,7 +94,7 @@ class DaLossWeights:
     gan_on_reconstruction: bool = True
 
     def validate(self, prefix: str = "") -> None:
-        for key, value in to_dict(self).items():
+        for key, value in self.to_dict().items():
             if isinstance(value, float):
                 require(value >= 0.0, prefix + key, f"loss weights must be >= 0, got {value}")
         require(
@@ -122,7 +122,7 @@ class DaOptimizerConfig(OptimizerConfig):
 
 
 @dataclass(frozen=True)
-class DaConfig:
+class DaConfig(TypedConfig):
     """Everything `unit_core` needs to build and train one domain-adaptation model."""
 
     model: DaModelConfig = field(default_factory=DaModelConfig)
@@ -141,10 +141,3 @@ class DaConfig:
         if domain not in ("a", "b"):
             raise ValueError(f"domain must be 'a' or 'b', got {domain!r}")
         return self.model.channels_a if domain == "a" else self.model.channels_b
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None, prefix: str = "") -> DaConfig:
-        return build(cls, data, prefix)
-
-    def to_dict(self) -> dict[str, Any]:
-        return to_dict(self)

@@ -10,10 +10,10 @@ same defaults as UNIT's `OptimizerConfig`, which is reused). Build with `MunitCo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from unit_core.config import OptimizerConfig
-from unit_core.typed_config import build, require, to_dict
+from unit_core.typed_config import TypedConfig, require
 
 
 def _in_range(value: int, low: int, high: int, key: str) -> None:
@@ -21,7 +21,7 @@ def _in_range(value: int, low: int, high: int, key: str) -> None:
 
 
 @dataclass(frozen=True)
-class MunitModelConfig:
+class MunitModelConfig(TypedConfig):
     """Network shapes. Attribute names match `ModelConfig` where `DiscriminatorPair` reads them."""
 
     family: Literal["munit"] = "munit"  # model family; `unit` is unit_core/config.py
@@ -85,7 +85,7 @@ class MunitModelConfig:
 
 
 @dataclass(frozen=True)
-class MunitLossWeights:
+class MunitLossWeights(TypedConfig):
     """The paper's λ's. A weight of 0 switches its term off and skips its computation."""
 
     gan: float = 1.0  # adversarial, on the translations
@@ -95,22 +95,15 @@ class MunitLossWeights:
     cycle: float = 0.0  # explicit cycle x -> a2b -> back (the paper's optional λcc; 10 when used)
 
     def validate(self, prefix: str = "") -> None:
-        for key, value in to_dict(self).items():
+        for key, value in self.to_dict().items():
             require(value >= 0.0, prefix + key, f"loss weights must be >= 0, got {value}")
 
 
 @dataclass(frozen=True)
-class MunitConfig:
+class MunitConfig(TypedConfig):
     """Everything `unit_core` needs to build and train one MUNIT model."""
 
     model: MunitModelConfig = field(default_factory=MunitModelConfig)
     loss: MunitLossWeights = field(default_factory=MunitLossWeights)
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     seed: int = 0
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None, prefix: str = "") -> MunitConfig:
-        return build(cls, data, prefix)
-
-    def to_dict(self) -> dict[str, Any]:
-        return to_dict(self)
