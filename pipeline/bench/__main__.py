@@ -1,9 +1,9 @@
 """Micro-benchmark of one training step: steps/s, FLOP/s against this machine's conv, top ops.
 
-    python -m unit_core.bench                                   # UNIT, paper width, 64 px, batch 1
-    python -m unit_core.bench --family da --batch 64            # the DA step, 32 px
-    python -m unit_core.bench --contended                       # quiet vs a busy process, old vs new threads
-    python -m unit_core.bench --image-size 256 --device cuda --channels-last --amp --compile
+    python -m pipeline.bench                                    # UNIT, paper width, 64 px, batch 1
+    python -m pipeline.bench --family da --batch 64             # the DA step, 32 px
+    python -m pipeline.bench --contended                        # quiet vs a busy process, old vs new threads
+    python -m pipeline.bench --image-size 256 --device cuda --channels-last --amp --compile
 
 Threads (CPU): `--thread-policy given` (default) runs as many intra-op threads as the CPUs
 this process was given (its affinity; `unit_core.cpu_threads`) with OpenMP threads that sleep
@@ -29,8 +29,8 @@ from typing import Any
 
 import torch
 
-from unit_core.bench_efficiency import op_profile, reference_conv_flops_per_s, step_flops
-from unit_core.bench_steps import FAMILIES, BenchStep, build_bench_step
+from pipeline.bench.efficiency import op_profile, reference_conv_flops_per_s, step_flops
+from pipeline.bench.steps import FAMILIES, BenchStep, build_bench_step
 from unit_core.cpu_threads import WAIT_POLICY, apply_cpu_threads
 from unit_core.speed_options import ResolvedSpeed
 
@@ -177,7 +177,7 @@ def _sync(device: torch.device) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.contended:
-        from unit_core.bench_contended import contended_report, format_contended
+        from pipeline.bench.contended import contended_report, format_contended
 
         report = contended_report(argv if argv is not None else sys.argv[1:], rounds=args.rounds)
         print(format_contended(report))
@@ -194,7 +194,7 @@ def _reexec_with_wait_policy() -> None:
         return
     if name not in os.environ:
         os.environ[name] = value
-        os.execv(sys.executable, [sys.executable, "-m", "unit_core.bench", *sys.argv[1:]])
+        os.execv(sys.executable, [sys.executable, "-m", "pipeline.bench", *sys.argv[1:]])
 
 
 if __name__ == "__main__":

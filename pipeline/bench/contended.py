@@ -1,6 +1,6 @@
-"""`python -m unit_core.bench --contended`: steps/s quiet and beside a busy process, old vs new threads.
+"""`python -m pipeline.bench --contended`: steps/s quiet and beside a busy process, old vs new threads.
 
-Each measurement is a fresh `python -m unit_core.bench` child (OpenMP settings only take
+Each measurement is a fresh `python -m pipeline.bench` child (OpenMP settings only take
 effect when torch loads), timed for at most `--max-seconds` (default 15 s). The rounds
 interleave: for each thread policy, quiet then contended, with the competing process (one
 core-bound Python loop) started just before the contended child and always stopped after it.
@@ -70,7 +70,7 @@ def child_args(argv: list[str]) -> list[str]:
 
 def measure(args: list[str], policy: str) -> dict[str, Any]:
     """Run one benchmark child; its JSON result."""
-    command = [sys.executable, "-m", "unit_core.bench", *args, "--thread-policy", policy]
+    command = [sys.executable, "-m", "pipeline.bench", *args, "--thread-policy", policy]
     done = subprocess.run(command, env=child_env(policy), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark child failed ({done.returncode}):\n{done.stderr[-2000:]}")

@@ -11,7 +11,7 @@ import math
 import pytest
 import torch
 
-from unit_core.bench_steps import FAMILIES, build_bench_step
+from pipeline.bench.steps import FAMILIES, build_bench_step
 from unit_core.speed_options import ResolvedSpeed
 
 pytestmark = pytest.mark.cuda_variant
