@@ -2,7 +2,8 @@
 
 Defaults are the paper's (Liu, Breuel & Kautz 2017): 1 shared residual block in E and G,
 5-layer discriminators, λ0..λ4 = 10 / 0.1 / 100 / 0.1 / 100, Adam lr 1e-4, betas (0.5, 0.999),
-weight decay 1e-4. Build from a plain dict (a `params.yaml` section) with `UnitConfig.from_dict`.
+weight decay 1e-4 (`unit_core/optimizer.py`, shared by every family). Build from a plain dict
+(a `params.yaml` section) with `UnitConfig.from_dict`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from unit_core.optimizer import OptimizerConfig
 from unit_core.typed_config import TypedConfig, require
 
 
@@ -118,44 +120,6 @@ class LossWeights(TypedConfig):
     @property
     def uses_cycle(self) -> bool:
         return self.cycle_kl > 0 or self.cycle_recon > 0
-
-
-@dataclass(frozen=True)
-class OptimizerConfig(TypedConfig):
-    """Adam for E1, E2, G1, G2 together and for D1, D2 together."""
-
-    lr: float = 1e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
-    weight_decay: float = 1e-4
-    # Beyond the paper (0 = off, as the paper): evaluate and export an exponential moving
-    # average of the weights (unit_core/weight_average.py); e.g. 0.99 averages ~100 steps.
-    ema_decay: float = 0.0
-    # Beyond the paper (0 = off: D uses `lr`, as the paper): the discriminators' own learning
-    # rate, a two-time-scale update (docs/training_quality.md: a 64px patch D at lr 1e-3 stayed
-    # at chance, so G was never pushed to draw roads; at 2e-4 it separates real from fake maps).
-    dis_lr: float = 0.0
-
-    @property
-    def discriminator_lr(self) -> float:
-        return self.dis_lr if self.dis_lr > 0 else self.lr
-
-    def validate(self, prefix: str = "") -> None:
-        require(self.lr > 0, prefix + "lr", f"must be > 0, got {self.lr}")
-        require(self.dis_lr >= 0, prefix + "dis_lr", f"must be >= 0 (0: same as lr), got {self.dis_lr}")
-        require(
-            self.ema_decay == 0 or 0 < self.ema_decay < 1,
-            prefix + "ema_decay",
-            f"must be 0 (off) or in (0, 1), got {self.ema_decay}",
-        )
-        for key in ("beta1", "beta2"):
-            value = getattr(self, key)
-            require(0 <= value < 1, prefix + key, f"must be in [0, 1), got {value}")
-        require(
-            self.weight_decay >= 0,
-            prefix + "weight_decay",
-            f"must be >= 0, got {self.weight_decay}",
-        )
 
 
 @dataclass(frozen=True)

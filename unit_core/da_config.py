@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from unit_core.config import OptimizerConfig
+from unit_core.optimizer import OptimizerConfig
 from unit_core.typed_config import TypedConfig, require
 
 DA_IMAGE_SIZE = 32  # the layer sizes below (5x5 s2, 8x8 valid, 2x2 heads) fit 32x32 exactly

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from unit_core.config import OptimizerConfig
+from unit_core.optimizer import OptimizerConfig
 from unit_core.typed_config import TypedConfig, require
 
 
@@ -22,7 +22,7 @@ def _in_range(value: int, low: int, high: int, key: str) -> None:
 
 @dataclass(frozen=True)
 class MunitModelConfig(TypedConfig):
-    """Network shapes. Attribute names match `ModelConfig` where `DiscriminatorPair` reads them."""
+    """Network shapes; has the keys `DiscriminatorPair` reads (`discriminator.DiscriminatorShape`)."""
 
     family: Literal["munit"] = "munit"  # model family; `unit` is unit_core/config.py
     image_size: int = 64  # square H = W of the inputs, in pixels
