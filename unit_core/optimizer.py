@@ -1,7 +1,7 @@
 """The Adam settings every model family shares, and the optimiser built from them.
 
 Defaults are UNIT's and MUNIT's (lr 1e-4, betas (0.5, 0.999), weight decay 1e-4); the DA
-config overrides lr and weight decay (`unit_core/da_config.py`).
+config overrides lr and weight decay (`unit_core/da/config.py`).
 """
 
 from __future__ import annotations

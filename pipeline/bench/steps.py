@@ -16,13 +16,13 @@ from typing import Any
 
 import torch
 
-from unit_core.config import UnitConfig
-from unit_core.da_config import DA_IMAGE_SIZE, DaConfig
-from unit_core.da_trainer import DaTrainer
-from unit_core.munit_config import MunitConfig
-from unit_core.munit_trainer import MunitTrainer
+from unit_core.da.config import DA_IMAGE_SIZE, DaConfig
+from unit_core.da.trainer import DaTrainer
+from unit_core.munit.config import MunitConfig
+from unit_core.munit.trainer import MunitTrainer
 from unit_core.speed_options import ResolvedSpeed, apply_speed, autocast_for
-from unit_core.trainer import UnitTrainer
+from unit_core.unit.config import UnitConfig
+from unit_core.unit.trainer import UnitTrainer
 
 FAMILIES = ("unit", "munit", "da")
 FP32 = ResolvedSpeed(precision="fp32", memory_format="contiguous", compile=False)

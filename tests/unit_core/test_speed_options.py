@@ -13,8 +13,8 @@ from unit_core.speed_options import (
     autocast_for,
     resolve_speed,
 )
-from unit_core.trainer import UnitTrainer
 from unit_core.typed_config import ConfigError
+from unit_core.unit.trainer import UnitTrainer
 
 
 def test_auto_is_fp32_contiguous_uncompiled_on_cpu_and_cuda() -> None:

@@ -24,7 +24,7 @@ def _in_range(value: int, low: int, high: int, key: str) -> None:
 class MunitModelConfig(TypedConfig):
     """Network shapes; has the keys `DiscriminatorPair` reads (`discriminator.DiscriminatorShape`)."""
 
-    family: Literal["munit"] = "munit"  # model family; `unit` is unit_core/config.py
+    family: Literal["munit"] = "munit"  # model family; `unit` is unit_core/unit/config.py
     image_size: int = 64  # square H = W of the inputs, in pixels
     channels_a: int = 3  # image channels of domain A (1 grey, 3 RGB)
     channels_b: int = 3

@@ -24,10 +24,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from unit_core.da_discriminator import DaDiscriminatorPair
-from unit_core.da_inputs import check_labels
-from unit_core.da_losses import feature_matching_loss, source_classification_loss
-from unit_core.da_translator import DaTranslator, DaTranslatorOutputs
+from unit_core.da.discriminator import DaDiscriminatorPair
+from unit_core.da.inputs import check_labels
+from unit_core.da.losses import feature_matching_loss, source_classification_loss
+from unit_core.da.translator import DaTranslator, DaTranslatorOutputs
 from unit_core.gan_trainer import TwoDomainGanTrainer, check_finite
 from unit_core.inputs import check_batch
 from unit_core.losses import (

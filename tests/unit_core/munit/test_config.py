@@ -1,7 +1,7 @@
 import pytest
 
-from tests.unit_core.munit_tiny import tiny_munit_config
-from unit_core.munit_config import MunitConfig
+from tests.unit_core.munit.tiny import tiny_munit_config
+from unit_core.munit.config import MunitConfig
 from unit_core.typed_config import ConfigError
 
 

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from tests.unit_core.tiny import tiny_batch, tiny_config
-from unit_core.translator import UnitTranslator
+from unit_core.unit.translator import UnitTranslator
 
 
 def _n_params(module: torch.nn.Module) -> int:

@@ -19,7 +19,7 @@ from unit_core.typed_config import TypedConfig, require
 class ModelConfig(TypedConfig):
     """Network shapes. One code path serves 32x32 digits and 256x256 photos."""
 
-    family: Literal["unit"] = "unit"  # model family; `munit` is unit_core/munit_config.py
+    family: Literal["unit"] = "unit"  # model family; `munit` is unit_core/munit/config.py
     image_size: int = 64  # square H = W of the inputs, in pixels
     channels_a: int = 3  # image channels of domain A (1 grey, 3 RGB)
     channels_b: int = 3

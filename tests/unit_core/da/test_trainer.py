@@ -3,9 +3,9 @@ import io
 import pytest
 import torch
 
-from tests.unit_core.da_tiny import one_torch_thread, pattern_digits, tiny_da_config, two_domains  # noqa: F401
-from unit_core.da_baseline import SourceOnlyClassifier
-from unit_core.da_trainer import DaTrainer
+from tests.unit_core.da.tiny import one_torch_thread, pattern_digits, tiny_da_config, two_domains  # noqa: F401
+from unit_core.da.baseline import SourceOnlyClassifier
+from unit_core.da.trainer import DaTrainer
 from unit_core.metrics import classification_accuracy
 
 # config weight -> the loss term it switches (each also named in the returned dict)

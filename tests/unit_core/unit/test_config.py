@@ -1,7 +1,7 @@
 import pytest
 
-from unit_core.config import UnitConfig
 from unit_core.typed_config import ConfigError
+from unit_core.unit.config import UnitConfig
 
 
 def test_defaults_are_the_papers():

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from unit_core.munit_config import MunitModelConfig
-from unit_core.munit_networks import MunitGenerator, StyleEncoder, content_encoder
+from unit_core.munit.config import MunitModelConfig
+from unit_core.munit.networks import MunitGenerator, StyleEncoder, content_encoder
 
 
 @dataclass

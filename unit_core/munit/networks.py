@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from unit_core.adain import AdainResidualStack, count_adain_params
 from unit_core.blocks import conv_block, downsampling_encoder
-from unit_core.munit_config import MunitModelConfig
+from unit_core.munit.adain import AdainResidualStack, count_adain_params
+from unit_core.munit.config import MunitModelConfig
 
 
 def content_encoder(in_ch: int, cfg: MunitModelConfig) -> nn.Sequential:

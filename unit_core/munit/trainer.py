@@ -20,8 +20,8 @@ from torch import Tensor
 
 from unit_core.gan_trainer import TwoDomainGanTrainer
 from unit_core.losses import l1_reconstruction
-from unit_core.munit_config import MunitConfig, MunitLossWeights
-from unit_core.munit_translator import MunitOutputs, MunitTranslator
+from unit_core.munit.config import MunitConfig, MunitLossWeights
+from unit_core.munit.translator import MunitOutputs, MunitTranslator
 
 
 def munit_reconstruction_terms(

@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from tests.unit_core.da_tiny import one_torch_thread, pattern_digits, tiny_da_config  # noqa: F401
-from unit_core.da_discriminator import DaDiscriminatorPair, DigitClassifier
-from unit_core.da_translator import DaTranslator
+from tests.unit_core.da.tiny import one_torch_thread, pattern_digits, tiny_da_config  # noqa: F401
+from unit_core.da.discriminator import DaDiscriminatorPair, DigitClassifier
+from unit_core.da.translator import DaTranslator
 
 
 def _ids(module: torch.nn.Module) -> set[int]:

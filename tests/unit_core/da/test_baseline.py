@@ -3,8 +3,8 @@ import io
 import pytest
 import torch
 
-from tests.unit_core.da_tiny import one_torch_thread, pattern_digits, tiny_da_config  # noqa: F401
-from unit_core.da_baseline import SourceOnlyClassifier
+from tests.unit_core.da.tiny import one_torch_thread, pattern_digits, tiny_da_config  # noqa: F401
+from unit_core.da.baseline import SourceOnlyClassifier
 
 
 def test_trains_on_source_labels_and_round_trips():

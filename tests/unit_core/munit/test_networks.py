@@ -1,10 +1,10 @@
 import pytest
 import torch
 
-from tests.unit_core.munit_tiny import tiny_munit_config
+from tests.unit_core.munit.tiny import tiny_munit_config
 from tests.unit_core.tiny import tiny_batch
-from unit_core.adain import AdaptiveInstanceNorm, count_adain_params
-from unit_core.munit_translator import MunitTranslator
+from unit_core.munit.adain import AdaptiveInstanceNorm, count_adain_params
+from unit_core.munit.translator import MunitTranslator
 
 
 def _net(**model) -> MunitTranslator:

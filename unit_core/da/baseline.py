@@ -15,10 +15,10 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from unit_core.da_config import DaConfig
-from unit_core.da_discriminator import DigitClassifier
-from unit_core.da_inputs import check_labels, match_channels
-from unit_core.da_losses import source_classification_loss
+from unit_core.da.config import DaConfig
+from unit_core.da.discriminator import DigitClassifier
+from unit_core.da.inputs import check_labels, match_channels
+from unit_core.da.losses import source_classification_loss
 from unit_core.inputs import check_batch
 from unit_core.optimizer import adam
 from unit_core.weight_average import WeightAverage

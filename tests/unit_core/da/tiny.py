@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import torch
 
-from unit_core.da_config import DaConfig
+from unit_core.da.config import DaConfig
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unit_core.munit_config import MunitConfig
+from unit_core.munit.config import MunitConfig
 
 
 def tiny_munit_config(**model: Any) -> MunitConfig:

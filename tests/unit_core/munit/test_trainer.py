@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from tests.unit_core.munit_tiny import tiny_munit_config
+from tests.unit_core.munit.tiny import tiny_munit_config
 from tests.unit_core.tiny import parameter_copies, tiny_batch
-from unit_core.munit_trainer import MunitTrainer
+from unit_core.munit.trainer import MunitTrainer
 
 TERMS = {
     "gan": "gen_adv",

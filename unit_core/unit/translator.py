@@ -18,8 +18,8 @@ import torch
 from torch import Tensor, nn
 
 from unit_core.blocks import downsampling_encoder, residual_stack, upsample_block
-from unit_core.config import ModelConfig
 from unit_core.coupled_vae import CoupledVAE
+from unit_core.unit.config import ModelConfig
 
 
 def _encoder_front(in_ch: int, cfg: ModelConfig) -> nn.Sequential:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from unit_core.config import UnitConfig
 from unit_core.gan_trainer import TwoDomainGanTrainer
 from unit_core.losses import vae_and_cycle_terms
-from unit_core.translator import UnitTranslator
+from unit_core.unit.config import UnitConfig
+from unit_core.unit.translator import UnitTranslator
 
 
 class UnitTrainer(TwoDomainGanTrainer):

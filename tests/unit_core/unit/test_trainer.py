@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from tests.unit_core.tiny import parameter_copies, tiny_batch, tiny_config
-from unit_core.trainer import UnitTrainer
+from unit_core.unit.trainer import UnitTrainer
 
 TERMS = {
     "gan": "gen_adv",

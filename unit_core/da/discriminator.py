@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from unit_core.da_config import DaModelConfig
+from unit_core.da.config import DaModelConfig
 
 
 def _conv_pool(in_ch: int, out_ch: int) -> nn.Sequential:

@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from unit_core.coupled_vae import CoupledVAE
-from unit_core.da_config import DaModelConfig
+from unit_core.da.config import DaModelConfig
 
 
 def _conv_bn(in_ch: int, out_ch: int, kernel: int, stride: int, padding: int) -> nn.Sequential:
