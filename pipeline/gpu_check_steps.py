@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from unit_core.bench_steps import build_bench_step
+from pipeline.bench.steps import build_bench_step
 from unit_core.speed_options import ResolvedSpeed
 
 FP32 = ResolvedSpeed("fp32", "contiguous", False)

@@ -52,7 +52,7 @@ def entry_invocations(commands: list[str]) -> list[tuple[str, list[str]]]:
         for match in ENTRY.finditer(command):
             module = match.group(1) or (
                 COMMANDS.get(match.group(2), f"<unknown stage {match.group(2)}>")
-                if match.group(2) else "unit_core.bench"
+                if match.group(2) else "pipeline.bench"
             )
             rest = re.split(r"\s(?:&&|\||;)\s", command[match.end():])[0]
             words = rest.replace("[", " ").replace("]", " ").split()

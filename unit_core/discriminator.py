@@ -7,16 +7,27 @@ photos alike. The last layer is a 3x3 conv to one real/fake logit per patch.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from unit_core.config import ModelConfig
+
+class DiscriminatorShape(Protocol):
+    """The model keys the discriminators read: UNIT's `ModelConfig`, MUNIT's `MunitModelConfig`."""
+
+    image_size: int
+    channels_a: int
+    channels_b: int
+    dis_layers: int
+    dis_scales: int
+    dis_base_channels: int
 
 
 class PatchDiscriminator(nn.Module):
     """One scale: (B, C, S, S) -> (B, 1, P, P) logits."""
 
-    def __init__(self, in_ch: int, image_size: int, cfg: ModelConfig) -> None:
+    def __init__(self, in_ch: int, image_size: int, cfg: DiscriminatorShape) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         ch_in, ch_out, size = in_ch, cfg.dis_base_channels, image_size
@@ -40,7 +51,7 @@ class PatchDiscriminator(nn.Module):
 class MultiScaleDiscriminator(nn.Module):
     """`dis_scales` patch discriminators, scale k seeing the image average-pooled k times."""
 
-    def __init__(self, in_ch: int, cfg: ModelConfig) -> None:
+    def __init__(self, in_ch: int, cfg: DiscriminatorShape) -> None:
         super().__init__()
         self.scales = nn.ModuleList(
             PatchDiscriminator(in_ch, cfg.image_size // 2**k, cfg) for k in range(cfg.dis_scales)
@@ -58,7 +69,7 @@ class MultiScaleDiscriminator(nn.Module):
 class DiscriminatorPair(nn.Module):
     """D1 and D2 as one module so one DDP wrapper and one optimiser cover both."""
 
-    def __init__(self, cfg: ModelConfig) -> None:
+    def __init__(self, cfg: DiscriminatorShape) -> None:
         super().__init__()
         self.dis_a = MultiScaleDiscriminator(cfg.channels_a, cfg)
         self.dis_b = MultiScaleDiscriminator(cfg.channels_b, cfg)

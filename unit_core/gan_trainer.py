@@ -23,21 +23,12 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from unit_core.config import OptimizerConfig
 from unit_core.discriminator import DiscriminatorPair
 from unit_core.gan_state import gan_trainer_state, restore_gan_trainer_state
 from unit_core.inputs import check_batch
 from unit_core.losses import discriminator_loss, generator_adversarial_loss
+from unit_core.optimizer import adam
 from unit_core.weight_average import WeightAverage
-
-
-def adam(
-    params: list[nn.Parameter], opt: OptimizerConfig, lr: float | None = None
-) -> torch.optim.Adam:
-    return torch.optim.Adam(
-        params, lr=opt.lr if lr is None else lr, betas=(opt.beta1, opt.beta2),
-        weight_decay=opt.weight_decay,
-    )
 
 
 class DivergedError(FloatingPointError):

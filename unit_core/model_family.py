@@ -11,13 +11,13 @@ from typing import Any
 
 from torch import nn
 
-from unit_core.config import UnitConfig
-from unit_core.munit_config import MunitConfig
-from unit_core.munit_trainer import MunitTrainer
-from unit_core.munit_translator import MunitTranslator
-from unit_core.trainer import UnitTrainer
-from unit_core.translator import UnitTranslator
+from unit_core.munit.config import MunitConfig
+from unit_core.munit.trainer import MunitTrainer
+from unit_core.munit.translator import MunitTranslator
 from unit_core.typed_config import ConfigError
+from unit_core.unit.config import UnitConfig
+from unit_core.unit.trainer import UnitTrainer
+from unit_core.unit.translator import UnitTranslator
 
 # family -> (config type, translator type, trainer type)
 FAMILIES: dict[str, tuple[Any, Any, Any]] = {

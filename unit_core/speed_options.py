@@ -16,12 +16,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import torch
 from torch import nn
 
-from unit_core.typed_config import build
+from unit_core.typed_config import TypedConfig
 
 # What `auto` means per device type. CUDA: unmeasured, so the pre-existing behaviour.
 CPU_AUTO = {"precision": "fp32", "memory_format": "contiguous", "compile": "false"}
@@ -29,19 +29,14 @@ CUDA_AUTO = {"precision": "fp32", "memory_format": "contiguous", "compile": "fal
 
 
 @dataclass(frozen=True)
-class SpeedSettings:
+class SpeedSettings(TypedConfig):
     """The typed `speed:` block of a run section; each key `auto` or an explicit choice."""
+
+    default_prefix: ClassVar[str] = "speed."
 
     precision: Literal["auto", "fp32", "bf16"] = "auto"  # bf16: autocast, weights stay fp32
     memory_format: Literal["auto", "contiguous", "channels_last"] = "auto"
     compile: Literal["auto", "true", "false"] = "auto"  # torch.compile of the trained modules
-
-    def validate(self, prefix: str = "") -> None:
-        """Literal values are checked by `build`; nothing else to check."""
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None, prefix: str = "speed.") -> SpeedSettings:
-        return build(cls, data, prefix)
 
 
 @dataclass(frozen=True)

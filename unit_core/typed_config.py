@@ -3,6 +3,16 @@
 Why strict: a misspelt key in `params.yaml` that is silently ignored trains the wrong model for
 hours. Unknown keys, wrong types and out-of-range values raise `ConfigError` naming the full
 dotted key (e.g. ``model.n_shared``).
+
+Every config dataclass inherits `TypedConfig` and so has the one `from_dict` / `to_dict`:
+
+    @dataclass(frozen=True)
+    class TrainConfig(TypedConfig):
+        default_prefix: ClassVar[str] = "train."  # its params.yaml section
+        steps: int = 300
+
+        def validate(self, prefix: str = "") -> None:  # optional: checks past the type
+            require(self.steps >= 1, prefix + "steps", f"must be >= 1, got {self.steps}")
 """
 
 from __future__ import annotations
@@ -11,7 +21,7 @@ import dataclasses
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 T = TypeVar("T")
 
@@ -58,9 +68,24 @@ def build(cls: type[T], data: Mapping[str, Any] | None, prefix: str = "") -> T:
     return obj
 
 
-def to_dict(obj: Any) -> dict[str, Any]:
-    """Plain-dict form of a config (round-trips through `build`)."""
-    return dataclasses.asdict(obj)
+class TypedConfig:
+    """Mixin of the config dataclasses: strict `from_dict` and the plain `to_dict` it reads back.
+
+    `default_prefix` names where the config sits in params.yaml (e.g. ``"train."``), so that
+    errors name the full key when no `prefix` is passed. Class-specific checks go in an
+    optional `validate(prefix)` method, which `build` calls after construction.
+    """
+
+    default_prefix: ClassVar[str] = ""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, prefix: str | None = None) -> Self:
+        """Build from a plain dict (`build`): unknown keys, wrong types and ranges are errors."""
+        return build(cls, data, cls.default_prefix if prefix is None else prefix)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (nested configs as dicts); round-trips through `from_dict`."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
 
 
 def _coerce(hint: Any, value: Any, key: str) -> Any:

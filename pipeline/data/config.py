@@ -1,4 +1,4 @@
-"""Typed `prepare:` section of params.yaml (built strictly by `unit_core.typed_config.build`).
+"""Typed `prepare:` section of params.yaml (built strictly by `unit_core.typed_config.TypedConfig`).
 
 Layout (see docs/data.md): ``prepare.datasets.<name>`` is one `DatasetConfig`. An unpaired
 dataset lists its two `domains` (``a``, ``b``), each with a reader `format` and per-split
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from unit_core.typed_config import ConfigError, build, require
+from unit_core.typed_config import ConfigError, TypedConfig, require
 
 SPLITS = ("train", "val", "test")
 DOMAINS = ("a", "b")
@@ -20,7 +20,7 @@ PairedFormat = Literal["pix2pix_pairs", "procedural_aerial_map"]
 
 
 @dataclass
-class SplitSource:
+class SplitSource(TypedConfig):
     """Where one split comes from. `path` is relative to the dataset's `source_root` unless it
     is absolute or an s3:// URI. `labels`: IDX label file. `limit`: keep a fixed-seed random
     subset of this many images. `count`: number of examples the procedural generator makes."""
@@ -37,7 +37,7 @@ class SplitSource:
 
 
 @dataclass
-class DomainSource:
+class DomainSource(TypedConfig):
     """One domain of an unpaired dataset: a reader format and its splits."""
 
     format: UnpairedFormat
@@ -45,7 +45,7 @@ class DomainSource:
 
 
 @dataclass
-class PairedSourceConfig:
+class PairedSourceConfig(TypedConfig):
     """Both domains from one paired source; `a_side` picks the pix2pix half that is domain a."""
 
     format: PairedFormat
@@ -54,7 +54,7 @@ class PairedSourceConfig:
 
 
 @dataclass
-class DatasetConfig:
+class DatasetConfig(TypedConfig):
     """Everything that determines one dataset's shards (and is recorded in its manifest).
 
     image_size: output side in pixels (square). resize: `stretch` ignores aspect ratio,
@@ -106,7 +106,7 @@ def _build_splits(raw: Any, prefix: str) -> dict[str, SplitSource]:
         raise ConfigError(prefix.rstrip("."), "expected a non-empty mapping of splits")
     for name in raw:
         require(name in SPLITS, prefix + str(name), f"unknown split (known: {', '.join(SPLITS)})")
-    return {name: build(SplitSource, raw[name], f"{prefix}{name}.") for name in SPLITS if name in raw}
+    return {name: SplitSource.from_dict(raw[name], f"{prefix}{name}.") for name in SPLITS if name in raw}
 
 
 def dataset_config(params: dict[str, Any], name: str) -> PrepareDataset:
@@ -120,13 +120,13 @@ def dataset_config(params: dict[str, Any], name: str) -> PrepareDataset:
     require(name in datasets, f"prepare.datasets.{name}",
             f"no such dataset (known: {', '.join(sorted(datasets))})")
     prefix = f"prepare.datasets.{name}."
-    config = build(DatasetConfig, datasets[name], prefix)
+    config = DatasetConfig.from_dict(datasets[name], prefix)
     domains: dict[str, DomainSource] = {}
     if config.domains is not None:
         require(sorted(config.domains) == list(DOMAINS), prefix + "domains",
                 "must have exactly the domains 'a' and 'b'")
         for d in DOMAINS:
-            dom = build(DomainSource, config.domains[d], f"{prefix}domains.{d}.")
+            dom = DomainSource.from_dict(config.domains[d], f"{prefix}domains.{d}.")
             dom.splits = _build_splits(dom.splits, f"{prefix}domains.{d}.splits.")
             domains[d] = dom
     pair_splits: dict[str, SplitSource] = {}

@@ -30,7 +30,6 @@ from pipeline.data.shard_writer import ShardWriter
 from pipeline.data.subset import fixed_seed_subset
 from pipeline.io import storage
 from pipeline.io.errors import DataError
-from unit_core.typed_config import to_dict
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +123,7 @@ def _write(ds: PrepareDataset, jobs: list[SplitJob], folder: str, progress: bool
             if counts.get(domain, {}).get(job.split, 0) == 0:
                 raise DataError(job.key, "no images left to write")
     # Where things are written is not what they are: keep locations out of the recorded params.
-    params = {k: v for k, v in to_dict(cfg).items() if k not in ("output", "shards_uri")}
+    params = {k: v for k, v in cfg.to_dict().items() if k not in ("output", "shards_uri")}
     return Manifest(
         dataset=ds.name,
         image={"height": cfg.image_size, "width": cfg.image_size, "channels": cfg.channels,

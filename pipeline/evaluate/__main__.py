@@ -25,7 +25,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pipeline.data.shard_reader import load_manifest
 from pipeline.io.atomic import write_atomic
@@ -34,14 +34,16 @@ from pipeline.io.run_outputs import RUN_FILE
 from pipeline.tasks import TASKS
 from pipeline.tracking import TrackingConfig, TrainingRun
 from pipeline.train.config import TrainConfig
-from unit_core.typed_config import build, require
+from unit_core.typed_config import TypedConfig, require
 
 log = logging.getLogger("pipeline.evaluate")
 
 
 @dataclass(frozen=True)
-class EvaluateConfig:
+class EvaluateConfig(TypedConfig):
     """Typed `evaluate:` section."""
+
+    default_prefix: ClassVar[str] = "evaluate."
 
     output_root: str = "evaluation"  # metrics land in <output_root>/<train output name>/
     direction: Literal["a2b", "b2a"] = "a2b"  # a2b on aerial_maps: aerial -> map, as the paper
@@ -73,7 +75,7 @@ class EvaluateSettings:
     @classmethod
     def from_params(cls, params: dict[str, Any], section: str = "train") -> EvaluateSettings:
         return cls(
-            evaluate=build(EvaluateConfig, params.get("evaluate"), "evaluate."),
+            evaluate=EvaluateConfig.from_dict(params.get("evaluate")),
             train=TrainConfig.from_dict(params.get(section), prefix=f"{section}."),
             tracking=TrackingConfig.from_dict(params.get("tracking")),
         )

@@ -1,8 +1,8 @@
 """What one training run learns, behind one interface the Ray Train loop drives.
 
-- `translation`: UNIT image-to-image translation (`unit_core.trainer.UnitTrainer`), scored by
+- `translation`: UNIT image-to-image translation (`unit_core.unit.trainer.UnitTrainer`), scored by
   pixel accuracy on paired splits.
-- `adaptation`: domain adaptation of a digit classifier (`unit_core.da_trainer.DaTrainer`)
+- `adaptation`: domain adaptation of a digit classifier (`unit_core.da.trainer.DaTrainer`)
   trained beside its source-only baseline, scored by target-domain accuracy.
 
 A task turns a params section into its typed config (`build_config`), checks the data before

@@ -21,10 +21,10 @@ from pipeline.data.shard_reader import DomainBatch, load_split
 from pipeline.io.errors import DataError
 from pipeline.tasks.adaptation_eval import adaptation_metrics, classify_images
 from pipeline.tasks.trainer_task import TrainerTask
-from unit_core.da_baseline import SourceOnlyClassifier
-from unit_core.da_config import DaConfig
-from unit_core.da_inputs import check_labels
-from unit_core.da_trainer import DaTrainer
+from unit_core.da.baseline import SourceOnlyClassifier
+from unit_core.da.config import DaConfig
+from unit_core.da.inputs import check_labels
+from unit_core.da.trainer import DaTrainer
 from unit_core.inputs import to_model_range, to_uint8
 from unit_core.metrics import classification_accuracy
 

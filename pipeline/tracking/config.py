@@ -14,17 +14,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
-from unit_core.typed_config import build, require
+from unit_core.typed_config import TypedConfig, require
 
 SQLITE_PREFIX = "sqlite:///"
 DEFAULT_TRACKING_URI = SQLITE_PREFIX + "mlflow.db"
 
 
 @dataclass(frozen=True)
-class TrackingConfig:
+class TrackingConfig(TypedConfig):
     """Where and how a training run is tracked (params.yaml `tracking:` section)."""
+
+    default_prefix: ClassVar[str] = "tracking."
 
     tracking_uri: str = DEFAULT_TRACKING_URI  # relative sqlite paths resolve against the cwd
     experiment: str = "unit"
@@ -35,10 +37,6 @@ class TrackingConfig:
     # never a test one (choosing by the test split would bias the reported test number).
     champion_metric: str = "val_pixel_accuracy"
     champion_higher_is_better: bool = True
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None, prefix: str = "tracking.") -> TrackingConfig:
-        return build(cls, data, prefix)
 
     def validate(self, prefix: str = "") -> None:
         for key in ("tracking_uri", "experiment", "registered_model", "champion_metric"):

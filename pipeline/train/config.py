@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import ClassVar, Literal
 
 from unit_core.speed_options import SpeedSettings
-from unit_core.typed_config import build, require
+from unit_core.typed_config import TypedConfig, require
 
 
 @dataclass(frozen=True)
-class ScalingSettings:
+class ScalingSettings(TypedConfig):
     """Ray Train `ScalingConfig`: DDP over `num_workers` processes (gloo on CPU, nccl on GPU)."""
 
     num_workers: int = 2
@@ -30,7 +30,7 @@ class ScalingSettings:
 
 
 @dataclass(frozen=True)
-class CheckpointSettings:
+class CheckpointSettings(TypedConfig):
     """Where and how often the trainer state is checkpointed (Ray `storage_path`)."""
 
     every: int = 100  # steps
@@ -51,8 +51,10 @@ class CheckpointSettings:
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(TypedConfig):
     """One training run of the translation experiment."""
+
+    default_prefix: ClassVar[str] = "train."
 
     task: Literal["translation", "adaptation"] = "translation"  # see pipeline/tasks
     model_params: str = "unit"  # the params.yaml section holding the task's model config
@@ -75,7 +77,3 @@ class TrainConfig:
         require(self.steps >= 1, prefix + "steps", f"must be >= 1, got {self.steps}")
         require(self.batch_size >= 1, prefix + "batch_size", f"must be >= 1, got {self.batch_size}")
         require(bool(self.output), prefix + "output", "must not be empty")
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None, prefix: str = "train.") -> TrainConfig:
-        return build(cls, data, prefix)

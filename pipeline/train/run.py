@@ -22,7 +22,7 @@ from pipeline.tasks import TASKS
 from pipeline.tracking import TrackingConfig, check_tracking_reachable
 from pipeline.train.config import TrainConfig
 from pipeline.train.fingerprint import training_code_fingerprint
-from unit_core.typed_config import ConfigError, to_dict
+from unit_core.typed_config import ConfigError
 
 
 def resolve_location(path_or_uri: str) -> str:
@@ -41,7 +41,7 @@ def run_name_for(train: TrainConfig, model: Any, manifest_sha: str) -> str:
         "seed": train.seed,
         "select": train.select,  # best_val keeps extra state: never resume a `last` run with it
         "num_workers": train.scaling.num_workers,
-        "speed": to_dict(train.speed),  # bf16 / compile change the numbers: never resume across
+        "speed": train.speed.to_dict(),  # bf16 / compile change the numbers: never resume across
         "code": training_code_fingerprint(),  # changed code trains afresh, never resumes
     }
     digest = hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:10]

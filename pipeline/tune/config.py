@@ -8,14 +8,14 @@ these values changed", so a trial's config reads the same in Tune, in MLflow and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pipeline.train.config import ScalingSettings
-from unit_core.typed_config import ConfigError, build, require
+from unit_core.typed_config import ConfigError, TypedConfig, require
 
 
 @dataclass(frozen=True)
-class Dimension:
+class Dimension(TypedConfig):
     """One searched key: exactly one of a grid, a random choice, or a (log-)uniform range."""
 
     grid: list[Any] | None = None  # every value, crossed with the other grid keys
@@ -48,7 +48,7 @@ class Dimension:
 
 
 @dataclass(frozen=True)
-class AshaSettings:
+class AshaSettings(TypedConfig):
     """Asynchronous successive halving on `tune.metric`, decided at checkpoint reports."""
 
     enabled: bool = True
@@ -72,7 +72,7 @@ ABLATION_VARIANTS = ("no_cycle", "no_kl", "cyclegan")
 
 
 @dataclass(frozen=True)
-class AblationSettings:
+class AblationSettings(TypedConfig):
     """The paper's ablation (method.md): shared depth x discriminator depth, plus loss variants.
 
     The variants run at one cell (the paper's chosen 1 shared block, 5 discriminator layers):
@@ -111,9 +111,11 @@ class TrialResources(ScalingSettings):
 
 
 @dataclass(frozen=True)
-class TuneSettings:
+class TuneSettings(TypedConfig):
     """One sweep. `name` plus a hash of the sweep's inputs names the Tune experiment: rerunning
     the same params restores it (finished trials are kept), changed params start afresh."""
+
+    default_prefix: ClassVar[str] = "tune."
 
     name: str = "unit-sweep"
     section: str = "train"  # the params section every trial trains with (its steps are ours)
@@ -159,7 +161,7 @@ class TuneSettings:
         if not isinstance(self.space, dict):
             raise ConfigError(prefix + "space", f"expected a mapping, got {self.space!r}")
         return {
-            key: build(Dimension, value, f"{prefix}space.{key}.")
+            key: Dimension.from_dict(value, f"{prefix}space.{key}.")
             for key, value in self.space.items()
         }
 
@@ -181,10 +183,6 @@ class TuneSettings:
                 f"tune.space.{key}",
                 "no such value in params",
             )
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None, prefix: str = "tune.") -> TuneSettings:
-        return build(cls, data, prefix)
 
 
 def needed_cpus(settings: TuneSettings) -> float:

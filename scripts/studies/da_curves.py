@@ -24,9 +24,9 @@ sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
 from study_params import study_section  # noqa: E402
 
 from pipeline.data.shard_reader import load_manifest, load_split  # noqa: E402
-from unit_core.da_baseline import SourceOnlyClassifier  # noqa: E402
-from unit_core.da_config import DaConfig  # noqa: E402
-from unit_core.da_trainer import DaTrainer  # noqa: E402
+from unit_core.da.baseline import SourceOnlyClassifier  # noqa: E402
+from unit_core.da.config import DaConfig  # noqa: E402
+from unit_core.da.trainer import DaTrainer  # noqa: E402
 from unit_core.inputs import to_model_range  # noqa: E402
 
 

@@ -1,5 +1,7 @@
 """Who may import whom (docs/architecture.md), checked on the source: no cycles, no layer
-importing one above it, no stage importing another stage's CLI (`__main__`)."""
+importing one above it, no stage importing another stage's CLI (`__main__`), and inside
+`unit_core` no method package (`unit`, `munit`, `da`) importing another or imported by the
+shared root (but for the `model.family` registry)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ FLOORS = {  # layer -> the layers it may import
     "tasks": {"io", "data", "tracking", "unit_core"},
 }
 STAGES = {"prepare", "train", "evaluate", "tune", "translate"}  # may import floors and libraries
+CORE_METHODS = {"unit", "munit", "da"}  # unit_core/<method>/; the rest of unit_core is shared
+CORE_REGISTRY = "unit_core.model_family"  # the one shared module that names the methods
 
 
 def all_modules() -> list[str]:
@@ -74,3 +78,20 @@ def test_stages_import_floors_and_libraries_never_a_cli():
     )  # fmt: skip
     assert not wrong
     assert "pipeline.train.run" in GRAPH["pipeline.tune.sweep"]  # tune uses train's library
+
+
+def core_method(name: str) -> str | None:
+    parts = name.split(".")
+    return parts[1] if parts[0] == "unit_core" and parts[1:2] and parts[1] in CORE_METHODS else None
+
+
+def test_core_methods_import_only_the_shared_core():
+    wrong = sorted(
+        f"{name} -> {imported}"
+        for name, imports in GRAPH.items() if layer(name) == "unit_core"
+        for imported in imports
+        if core_method(imported) is not None and core_method(imported) != core_method(name)
+        and name != CORE_REGISTRY
+    )  # fmt: skip
+    assert not wrong
+    assert {"unit_core.unit.trainer", "unit_core.munit.trainer"} <= GRAPH[CORE_REGISTRY]

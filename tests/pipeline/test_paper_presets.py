@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.io.params_file import load_run_params
-from unit_core.config import UnitConfig
-from unit_core.da_config import DaConfig
+from unit_core.da.config import DaConfig
+from unit_core.unit.config import UnitConfig
 
 REPO = Path(__file__).resolve().parents[2]
 PARAMS = REPO / "params.yaml"

@@ -41,13 +41,3 @@ def test_apply_sets_torch_threads(monkeypatch: pytest.MonkeyPatch) -> None:
         assert apply_cpu_threads(1.0) == 1 and torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
-
-
-def test_contended_children_drop_the_orchestration_flags() -> None:
-    from unit_core.bench_contended import child_args, child_env
-
-    args = child_args(["--contended", "--rounds", "3", "--family", "da", "--batch", "16"])
-    assert args[:4] == ["--family", "da", "--batch", "16"]
-    assert "--contended" not in args and "3" not in args and "--no-efficiency" in args
-    assert child_env("torch_default").get("OMP_WAIT_POLICY") is None
-    assert child_env("given")["OMP_WAIT_POLICY"] in ("PASSIVE", "ACTIVE", "passive", "active")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import torch
 
-from tests.unit_core.munit_tiny import tiny_munit_config
+from tests.unit_core.munit.tiny import tiny_munit_config
 from tests.unit_core.tiny import tiny_batch, tiny_config
 from unit_core.model_family import build_trainer
 

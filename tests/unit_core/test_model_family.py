@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit_core.munit_tiny import tiny_munit_config
+from tests.unit_core.munit.tiny import tiny_munit_config
 from tests.unit_core.tiny import tiny_config
-from unit_core.config import UnitConfig
 from unit_core.model_family import build_trainer, build_translator, config_from_dict, family_of
-from unit_core.munit_config import MunitConfig
-from unit_core.munit_trainer import MunitTrainer
-from unit_core.munit_translator import MunitTranslator
-from unit_core.trainer import UnitTrainer
-from unit_core.translator import UnitTranslator
+from unit_core.munit.config import MunitConfig
+from unit_core.munit.trainer import MunitTrainer
+from unit_core.munit.translator import MunitTranslator
 from unit_core.typed_config import ConfigError
+from unit_core.unit.config import UnitConfig
+from unit_core.unit.trainer import UnitTrainer
+from unit_core.unit.translator import UnitTranslator
 
 
 def test_family_picks_config_translator_and_trainer():

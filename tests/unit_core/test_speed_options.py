@@ -5,9 +5,16 @@ from __future__ import annotations
 import pytest
 import torch
 
-from unit_core.bench_steps import build_bench_step
-from unit_core.speed_options import ResolvedSpeed, SpeedSettings, resolve_speed
+from tests.unit_core.tiny import tiny_batch, tiny_config
+from unit_core.speed_options import (
+    ResolvedSpeed,
+    SpeedSettings,
+    apply_speed,
+    autocast_for,
+    resolve_speed,
+)
 from unit_core.typed_config import ConfigError
+from unit_core.unit.trainer import UnitTrainer
 
 
 def test_auto_is_fp32_contiguous_uncompiled_on_cpu_and_cuda() -> None:
@@ -33,8 +40,11 @@ def test_unknown_values_and_keys_are_errors() -> None:
 
 def test_channels_last_and_bf16_apply_to_a_tiny_step() -> None:
     speed = ResolvedSpeed("bf16", "channels_last", False)
-    bench = build_bench_step("unit", image_size=16, batch=1, base_channels=4, speed=speed)
-    conv = next(m for m in bench.trainer.translator.modules() if isinstance(m, torch.nn.Conv2d))
+    trainer = UnitTrainer(tiny_config())
+    apply_speed(trainer, [trainer.translator, trainer.discriminators], speed)
+    conv = next(m for m in trainer.translator.modules() if isinstance(m, torch.nn.Conv2d))
     assert conv.weight.is_contiguous(memory_format=torch.channels_last)
-    losses = bench.step()
+    x_a, x_b = (x.contiguous(memory_format=torch.channels_last) for x in tiny_batch(trainer.cfg, 1))
+    with autocast_for(speed, trainer.device):
+        losses = trainer.train_step(x_a, x_b)
     assert all(torch.isfinite(torch.tensor(v)) for v in losses.values())

@@ -5,13 +5,13 @@ import io
 import pytest
 import torch
 
-from tests.unit_core.da_tiny import one_torch_thread, pattern_digits, tiny_da_config
+from tests.unit_core.da.tiny import one_torch_thread, pattern_digits, tiny_da_config
 from tests.unit_core.tiny import tiny_batch, tiny_config
-from unit_core.da_baseline import SourceOnlyClassifier
-from unit_core.da_trainer import DaTrainer
+from unit_core.da.baseline import SourceOnlyClassifier
+from unit_core.da.trainer import DaTrainer
 from unit_core.gan_trainer import DivergedError
-from unit_core.trainer import UnitTrainer
 from unit_core.typed_config import ConfigError
+from unit_core.unit.trainer import UnitTrainer
 from unit_core.weight_average import WeightAverage
 
 __all__ = ["one_torch_thread"]

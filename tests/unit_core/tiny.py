@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from unit_core.config import UnitConfig
+from unit_core.unit.config import UnitConfig
 
 
 def tiny_config(**model: Any) -> UnitConfig:

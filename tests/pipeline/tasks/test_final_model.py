@@ -11,7 +11,7 @@ from pipeline.tasks import AdaptationTask, TranslationTask
 from pipeline.tasks import adaptation as adaptation_module
 from pipeline.tasks import translation as translation_module
 from pipeline.tasks.adaptation import load_adaptation
-from tests.unit_core.da_tiny import tiny_da_config
+from tests.unit_core.da.tiny import tiny_da_config
 from tests.unit_core.tiny import tiny_batch, tiny_config
 
 
@@ -71,7 +71,7 @@ def test_adaptation_final_model_writes_the_loadable_file(tmp_path):
 
 
 def test_munit_final_model_is_its_evaluation_weights(monkeypatch):
-    from tests.unit_core.munit_tiny import tiny_munit_config
+    from tests.unit_core.munit.tiny import tiny_munit_config
 
     torch.manual_seed(0)
     task = TranslationTask(tiny_munit_config())

@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.tracking import TrackingConfig
 from tests.unit_core.tiny import tiny_config
-from unit_core.trainer import UnitTrainer
+from unit_core.unit.trainer import UnitTrainer
 
 
 @pytest.fixture(scope="session")

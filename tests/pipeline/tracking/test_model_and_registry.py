@@ -15,7 +15,7 @@ from pipeline.tracking import TrackingConfig, TrainingRun, load_translator, regi
 from pipeline.tracking.dataset_input import log_training_data
 from tests.fixtures.mlflow_state import reset_mlflow_globals
 from unit_core.inputs import to_model_range, to_uint8
-from unit_core.trainer import UnitTrainer
+from unit_core.unit.trainer import UnitTrainer
 
 
 def _reference(trainer: UnitTrainer, images: np.ndarray, direction: str) -> np.ndarray:

@@ -64,14 +64,14 @@ def test_code_fingerprint_covers_the_model_code():
 
     hashed = {p.relative_to(code_fingerprint.ROOT).as_posix() for p in code_fingerprint.shaping_sources()}
     assert {
-        "unit_core/trainer.py",  # the networks and the step
-        "unit_core/munit_trainer.py",
-        "unit_core/da_trainer.py",
+        "unit_core/unit/trainer.py",  # the networks and the step
+        "unit_core/munit/trainer.py",
+        "unit_core/da/trainer.py",
         "pipeline/tasks/translation.py",  # what the loop drives
         "pipeline/data/shard_reader.py",  # what feeds it
         "pipeline/train/loop.py",
     } <= hashed
-    assert "unit_core/bench.py" not in hashed  # not imported by the loop: not shaping
+    assert "pipeline/bench/__main__.py" not in hashed  # not imported by the loop: not shaping
     assert len(code_fingerprint.training_code_fingerprint()) == 10
 
 

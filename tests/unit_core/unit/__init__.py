@@ -1,0 +1,1 @@
+"""Tests of unit_core/unit."""
