@@ -60,11 +60,17 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory) -> Reproduced:
 
 @pytest.fixture(scope="module")
 def mlflow_ui(reproduced: Reproduced) -> Iterator[str]:
-    """The README's `mlflow ui --backend-store-uri sqlite:///mlflow.db` on the scratch project."""
+    """The README's `mlflow ui --backend-store-uri sqlite:///mlflow.db --workers 1`, on the scratch.
+
+    One in-process worker, as infra/mlflow/start.sh: uvicorn's supervisor of several restarts
+    any worker that takes over 5 s to answer its ping, and on a loaded 2-core machine that was
+    each of them in turn (a restart loop; /health not ready after 180 s).
+    """
     port = free_ports(1)[0]
     log_path = reproduced.work / "mlflow-ui.log"
     command = [str(dvc_command().with_name("mlflow")), "ui", "--backend-store-uri",
-               reproduced.tracking_uri, "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+               reproduced.tracking_uri, "--host", "127.0.0.1", "--port", str(port),
+               "--workers", "1"]  # fmt: skip
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             command, cwd=reproduced.work, env=dvc_env(), stdout=log, stderr=subprocess.STDOUT,
