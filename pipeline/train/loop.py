@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow.fs
 import ray.train
 import ray.train.torch
 from torch.nn.parallel import DistributedDataParallel
@@ -50,8 +51,7 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     progress: dict[str, Any] = {"step": 0, "history": [], "mlflow_run_id": settings.mlflow_run_id}
     checkpoint = ray.train.get_checkpoint()
     if checkpoint is not None:
-        with checkpoint.as_directory() as folder:
-            state, progress = load_checkpoint(Path(folder))
+        state, progress = read_checkpoint(checkpoint, rank)
         task.load_state_dict(state)
         progress.setdefault("resumed_from", []).append(task.step)  # restarts, for train_run.json
         log.info("rank %d resumed at step %d", rank, task.step)
@@ -73,6 +73,23 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     seconds = progress.setdefault("seconds", dict.fromkeys(SECONDS, 0.0))
     seconds["worker_setup"] += time.perf_counter() - entered
     _run_steps(task, batches, settings, progress, run, world, speed)
+
+
+def read_checkpoint(checkpoint: ray.train.Checkpoint, rank: int) -> tuple[dict, dict[str, Any]]:
+    """(trainer state, progress) of Ray's checkpoint; a remote one is downloaded per rank.
+
+    Why not `checkpoint.as_directory()`: for a remote (S3) checkpoint it shares one temporary
+    folder per node, and a rank that takes the download lock after another rank's download
+    has finished downloads again into the same folder while that rank is reading it. Seen on
+    a loaded 2-core machine: rank 0 failed to resume ("unreadable checkpoint ... file read
+    failed") on both attempts while rank 1 resumed. A private folder per rank costs one more
+    download of a few MB.
+    """
+    if isinstance(checkpoint.filesystem, pyarrow.fs.LocalFileSystem):
+        return load_checkpoint(Path(checkpoint.path))  # read in place, as `as_directory` does
+    with tempfile.TemporaryDirectory(prefix=f"unit-resume-rank{rank}-") as folder:
+        checkpoint.to_directory(folder)
+        return load_checkpoint(Path(folder))
 
 
 def _attach_mlflow(settings: WorkerSettings) -> TrainingRun:
