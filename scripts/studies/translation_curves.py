@@ -6,7 +6,7 @@ The figures in docs/training_quality.md came from this loop, e.g.
 
     .venv/bin/python scripts/studies/translation_curves.py --steps 300 --every 25 --seed 1
 
-`--set` overrides keys of params.yaml's `unit:` section. Needs `data/shards/aerial_maps`.
+`--set` overrides keys of params.yaml's `unit:` section. Reads `data/shards/aerial_maps` unless `--shards`.
 """
 
 import argparse
@@ -23,8 +23,14 @@ sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
 from study_params import study_section  # noqa: E402
 
 from pipeline.data.shard_reader import load_manifest, load_split  # noqa: E402
+from pipeline.io.translator_weights import save_translator_weights  # noqa: E402
 from pipeline.tasks.model_shape import with_data_shape  # noqa: E402
-from pipeline.tasks.translation_eval import paired_split, pixel_accuracy_on_pairs  # noqa: E402
+from pipeline.tasks.translation_eval import (  # noqa: E402
+    best_constant_colour_baseline,
+    constant_colour_baseline,
+    paired_split,
+    pixel_accuracy_on_pairs,
+)
 from unit_core.inputs import to_model_range  # noqa: E402
 from unit_core.model_family import build_trainer, config_from_dict  # noqa: E402
 
@@ -55,13 +61,33 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8, help="per domain (the stage: 2 x 4)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--shards",
+        type=Path,
+        default=REPO / "data/shards/aerial_maps",
+        help="prepared aerial/map shards (e.g. another image_size via pipeline.prepare --output)",
+    )
+    parser.add_argument(
+        "--save", type=Path, help="write the EMA translator's weights here at the end"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     params = study_section("unit", args.seed, args.set)
-    manifest = load_manifest(REPO / "data/shards/aerial_maps")
+    manifest = load_manifest(args.shards)
     trainer = build_trainer(config_from_dict(with_data_shape(params, manifest.image, "")), "cpu")
     val = paired_split(manifest, "val")
     train_a, train_b = load_split(manifest, "a", "train"), load_split(manifest, "b", "train")
+    print(
+        json.dumps(
+            {
+                "val_constant_colour": round(constant_colour_baseline(manifest, val[1], "b"), 4),
+                "val_best_constant_colour": round(
+                    best_constant_colour_baseline(manifest, val[1], "b"), 4
+                ),
+            }
+        ),
+        flush=True,
+    )
     order = torch.Generator().manual_seed(args.seed)
     n = min(len(train_a.images), len(train_b.images))
     started, step = time.time(), 0
@@ -78,12 +104,18 @@ def main() -> None:
                     "seconds": round(time.time() - started),
                     "val": round(pixel_accuracy_on_pairs(trainer.translator, val), 4),
                     "val_ema": round(pixel_accuracy_on_pairs(trainer.eval_translator, val), 4),
-                    **(discriminator_stats(trainer, val) if params["model"]["family"] == "unit" else {}),
+                    **(
+                        discriminator_stats(trainer, val)
+                        if params["model"]["family"] == "unit"
+                        else {}
+                    ),
                     **{k: round(v, 3) for k, v in losses.items()},
                 }
                 print(json.dumps(row), flush=True)
             if step >= args.steps:
                 break
+    if args.save:
+        save_translator_weights(trainer.eval_translator, trainer.cfg, args.save)
 
 
 if __name__ == "__main__":
