@@ -20,9 +20,8 @@ import torch.nn.functional as F
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
 
-from translation_probe import COLOUR_NAMES  # noqa: E402
+from translation_probe import COLOUR_NAMES, colour_masks  # noqa: E402
 
-from pipeline.data.procedural_aerial_map import MAP_PALETTE  # noqa: E402
 from pipeline.data.shard_reader import load_manifest  # noqa: E402
 from pipeline.io.translator_weights import load_translator_weights  # noqa: E402
 from pipeline.tasks.translation_eval import paired_split  # noqa: E402
@@ -32,17 +31,19 @@ from unit_core.inputs import to_model_range  # noqa: E402
 def cell_classes(maps: torch.Tensor, cells: int) -> torch.Tensor:
     """(N, 3, S, S) uint8 maps -> (N * cells * cells,) majority palette index per latent cell."""
     index = torch.zeros(maps.shape[0], maps.shape[2], maps.shape[3], dtype=torch.long)
-    for k, colour in enumerate(MAP_PALETTE):
-        index[(maps.permute(0, 2, 3, 1) == torch.from_numpy(colour)).all(-1)] = k
-    shares = F.avg_pool2d(F.one_hot(index, 5).permute(0, 3, 1, 2).float(), maps.shape[-1] // cells)
+    for k, mask in enumerate(colour_masks(maps).values()):
+        index[mask] = k
+    shares = F.avg_pool2d(
+        F.one_hot(index, len(COLOUR_NAMES)).permute(0, 3, 1, 2).float(), maps.shape[-1] // cells
+    )
     return shares.argmax(1).reshape(-1)
 
 
 def probe_recall(fit_x, fit_y, score_x, score_y) -> dict[str, float]:
     """Per-class recall of a standardised linear softmax probe fitted on (fit_x, fit_y)."""
     mean, std = fit_x.mean(0), fit_x.std(0) + 1e-6
-    weight = torch.zeros(fit_x.shape[1], 5, requires_grad=True)
-    bias = torch.zeros(5, requires_grad=True)
+    weight = torch.zeros(fit_x.shape[1], len(COLOUR_NAMES), requires_grad=True)
+    bias = torch.zeros(len(COLOUR_NAMES), requires_grad=True)
     optimizer = torch.optim.Adam([weight, bias], lr=0.05)
     for _ in range(300):
         loss = F.cross_entropy((fit_x - mean) / std @ weight + bias, fit_y)

@@ -19,8 +19,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
 
 from study_params import study_section  # noqa: E402
+from translation_probe import colour_masks, pixel_hits  # noqa: E402
 
-from pipeline.data.procedural_aerial_map import MAP_PALETTE  # noqa: E402
 from pipeline.data.shard_reader import load_manifest, load_split  # noqa: E402
 from pipeline.tasks.model_shape import with_data_shape  # noqa: E402
 from pipeline.tasks.translation_eval import paired_split  # noqa: E402
@@ -45,7 +45,7 @@ def main() -> None:
     optimizer = torch.optim.Adam(net.parameters(), lr=args.lr, betas=(0.5, 0.999))
     maps = to_model_range(load_split(manifest, "b", "train").images)
     _, val = paired_split(manifest, "val")
-    road = (val.permute(0, 2, 3, 1) == torch.from_numpy(MAP_PALETTE[1])).all(-1)
+    road = colour_masks(val)["road"]
     order, started = torch.Generator().manual_seed(0), time.time()
     for step in range(1, args.steps + 1):
         x = maps[torch.randint(0, len(maps), (args.batch,), generator=order)]
@@ -61,7 +61,7 @@ def main() -> None:
                 _, mu = net.encode(to_model_range(val), to_model_range(val))
                 _, out = net.decode(mu, mu)
             net.train()
-            hit = ((to_uint8(out).int() - val.int()).abs() <= 16).all(1)
+            hit = pixel_hits(to_uint8(out), val)
             print(
                 json.dumps(
                     {

@@ -24,16 +24,32 @@ from pipeline.data.shard_reader import load_manifest  # noqa: E402
 from pipeline.io.translator_weights import load_translator_weights  # noqa: E402
 from pipeline.tasks.translation_eval import paired_split  # noqa: E402
 from unit_core.inputs import to_model_range, to_uint8  # noqa: E402
+from unit_core.metrics import pixel_accuracy  # noqa: E402
 
 COLOUR_NAMES = ("background", "road", "water", "park", "building")
 
 
-def per_colour_accuracy(output: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
-    """Share of each palette colour's pixels whose output is within 16 in every channel."""
-    hit = ((output.int() - truth.int()).abs() <= 16).all(1)
-    result = {"all": round(float(hit.float().mean()), 3)}
-    for name, colour in zip(COLOUR_NAMES, MAP_PALETTE, strict=True):
-        where = (truth.permute(0, 2, 3, 1) == torch.from_numpy(colour)).all(-1)
+def colour_masks(maps: torch.Tensor) -> dict[str, torch.Tensor]:
+    """{colour name: (N, H, W) bool mask of its pixels} for (N, 3, H, W) uint8 maps."""
+    pixels = maps.permute(0, 2, 3, 1)
+    return {
+        name: (pixels == torch.from_numpy(colour)).all(-1)
+        for name, colour in zip(COLOUR_NAMES, MAP_PALETTE, strict=True)
+    }
+
+
+def pixel_hits(output: torch.Tensor, truth: torch.Tensor, threshold: int = 16) -> torch.Tensor:
+    """(N, H, W) bool: the pixels `unit_core.metrics.pixel_accuracy` counts as right."""
+    return ((output.int() - truth.int()).abs() <= threshold).all(1)
+
+
+def per_colour_accuracy(
+    output: torch.Tensor, truth: torch.Tensor, masks: dict[str, torch.Tensor]
+) -> dict[str, float]:
+    """Pixel accuracy over all pixels and over each colour's pixels (`masks` of `truth`)."""
+    hit = pixel_hits(output, truth)
+    result = {"all": round(pixel_accuracy(output, truth), 3)}
+    for name, where in masks.items():
         result[name] = round(float(hit[where].float().mean()), 3)
     return result
 
@@ -51,15 +67,11 @@ def main() -> None:
         _, translated = translator.decode(mu_a, mu_a)
         _, reconstructed = translator.decode(mu_b, mu_b)
     translated, reconstructed = to_uint8(translated), to_uint8(reconstructed)
-    share = {
-        name: round(
-            float((truth.permute(0, 2, 3, 1) == torch.from_numpy(c)).all(-1).float().mean()), 3
-        )
-        for name, c in zip(COLOUR_NAMES, MAP_PALETTE, strict=True)
-    }
+    masks = colour_masks(truth)
+    share = {name: round(float(where.float().mean()), 3) for name, where in masks.items()}
     print(json.dumps({"pixel_share": share}))
-    print(json.dumps({"translation": per_colour_accuracy(translated, truth)}))
-    print(json.dumps({"map_reconstruction": per_colour_accuracy(reconstructed, truth)}))
+    print(json.dumps({"translation": per_colour_accuracy(translated, truth, masks)}))
+    print(json.dumps({"map_reconstruction": per_colour_accuracy(reconstructed, truth, masks)}))
     if args.grid:
         rows = [torch.cat(list(images[:8]), 2) for images in (aerial, translated, truth)]
         Image.fromarray(torch.cat(rows, 1).permute(1, 2, 0).numpy()).save(args.grid)
