@@ -17,8 +17,7 @@ from pipeline.data.shard_reader import DomainBatch
 from pipeline.io.translator_weights import load_translator_weights, save_translator_weights
 from pipeline.tasks.trainer_task import TrainerTask
 from pipeline.tasks.translation_eval import (
-    best_constant_colour_baseline,
-    constant_colour_baseline,
+    colour_baselines,
     paired_split,
     pixel_accuracy_on_pairs,
     translation_metrics,
@@ -71,14 +70,7 @@ class TranslationTask(TrainerTask):
         if "val" in manifest.paired_splits:
             self._val_pairs = paired_split(manifest, "val")
             # the constant-colour line of the validation curve (a DVC plot draws both)
-            self._val_baselines = {
-                "val_constant_colour_baseline": constant_colour_baseline(
-                    manifest, self._val_pairs[1], "b"
-                ),
-                "val_best_constant_colour_baseline": best_constant_colour_baseline(
-                    manifest, self._val_pairs[1], "b"
-                ),
-            }
+            self._val_baselines = colour_baselines(manifest, {"val": self._val_pairs[1]}, "b")
 
     def validation_metrics(self) -> dict[str, float]:
         """The map protocol on the paired val split (never the test split)."""

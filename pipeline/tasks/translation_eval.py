@@ -87,40 +87,39 @@ def pixel_accuracy_on_pairs(
     return pixel_accuracy(translate_images(translator, source, direction), target, threshold)
 
 
-def constant_colour_baseline(
-    manifest: Manifest, target: torch.Tensor, domain: str, threshold: int = 16
-) -> float:
-    """Pixel accuracy of painting every pixel the most common colour of `domain`'s *train* images.
+def colour_baselines(
+    manifest: Manifest, targets: dict[str, torch.Tensor], domain: str, threshold: int = 16
+) -> dict[str, float]:
+    """The two trivial scores beside a translator's, for each target split, from one read of
+    `domain`'s *train* images (never of the split being scored).
 
-    Flat-colour maps are mostly background, so this trivial predictor already scores well; a
-    translator's number means something only next to it. The colour comes from the train split,
-    never from the split being scored.
+    Returns `{split}_constant_colour_baseline`: painting every pixel the most common train
+    colour (flat-colour maps are mostly background, so this already scores well; a
+    translator's number means something only next to it), and
+    `{split}_best_constant_colour_baseline`: the one colour that scores best on the train
+    images. The metric accepts any colour within `threshold` of the truth, so a colour between
+    two common ones can match both: on the procedural maps a light grey is within 16 of the
+    background and of the white roads, and scores far above the modal colour. It is the
+    strongest trivial predictor we know of (`best_constant_colour`).
     """
-    colours, counts = _train_colours(manifest, domain)
-    modal = colours[counts.argmax()].view(1, -1, 1, 1).expand_as(target)
-    return pixel_accuracy(modal.contiguous(), target, threshold)
-
-
-def best_constant_colour_baseline(
-    manifest: Manifest, target: torch.Tensor, domain: str, threshold: int = 16
-) -> float:
-    """Pixel accuracy of the one colour that scores best on `domain`'s *train* images.
-
-    The metric accepts any colour within `threshold` of the truth, so a colour between two
-    common ones can match both: on the procedural maps a light grey is within 16 of the
-    background and of the white roads, and scores far above the modal colour. This is the
-    strongest trivial predictor we know of, chosen on the train split. Candidates: each of the
-    64 most common train colours shifted by -threshold, 0 or +threshold per channel (an exact
-    search when, as on flat-colour maps, there are few colours).
-    """
-    best = best_constant_colour(*_train_colours(manifest, domain), threshold)
-    painted = best.view(1, -1, 1, 1).expand_as(target)
-    return pixel_accuracy(painted.contiguous(), target, threshold)
+    colours, counts = distinct_colours(load_split(manifest, domain, "train").images)
+    painters = {
+        "constant_colour_baseline": colours[counts.argmax()],
+        "best_constant_colour_baseline": best_constant_colour(colours, counts, threshold),
+    }
+    scores = {}
+    for split, target in targets.items():
+        for name, colour in painters.items():
+            painted = colour.view(1, -1, 1, 1).expand_as(target).contiguous()
+            scores[f"{split}_{name}"] = pixel_accuracy(painted, target, threshold)
+    return scores
 
 
 def best_constant_colour(colours: torch.Tensor, counts: torch.Tensor, threshold: int) -> torch.Tensor:
     """The candidate colour (C,) within `threshold` of the most pixels, given the distinct
-    colours (K, C) and their pixel counts (K,); candidates as in `best_constant_colour_baseline`."""
+    colours (K, C) and their pixel counts (K,). Candidates: each of the 64 most common colours
+    shifted by -threshold, 0 or +threshold per channel (an exact search when, as on flat-colour
+    maps, there are few colours)."""
     channels = colours.shape[1]
     common = colours[counts.argsort(descending=True)[:64]].to(torch.int16)
     shifts = torch.cartesian_prod(*[torch.tensor([-threshold, 0, threshold])] * channels)
@@ -136,18 +135,12 @@ def best_constant_colour(colours: torch.Tensor, counts: torch.Tensor, threshold:
     return best.to(torch.uint8)
 
 
-def _train_colours(manifest: Manifest, domain: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """The distinct colours (K, C) of `domain`'s train images and their pixel counts (K,)."""
-    return distinct_colours(load_split(manifest, domain, "train").images)
-
-
 def distinct_colours(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """uint8 images (N, C, H, W), C <= 4 -> distinct colours (K, C) in row order, counts (K,).
 
     The same as `pixels.unique(dim=0, return_counts=True)` on the (N*H*W, C) pixels, but one
     int64 code per pixel (8 bits a channel) makes it a 1-D unique: ~40x faster, where the row
-    unique cost seconds per call on the embedded maps (twice at training start, four times in
-    `evaluate`).
+    unique cost seconds per call on the embedded maps.
     """
     channels = images.shape[1]
     shifts = torch.arange(channels - 1, -1, -1, dtype=torch.int64) * 8
@@ -165,20 +158,17 @@ def translation_metrics(translator: torch.nn.Module, manifest: Manifest, cfg: An
     splits = [s for s in ("val", "test") if s in manifest.paired_splits]
     if not splits:
         raise ValueError(f"{manifest.root}: dataset has no paired val/test split to score")
+    a2b = cfg.direction == "a2b"
+    split_pairs = {split: paired_split(manifest, split) for split in splits}
+    targets = {split: pairs[1] if a2b else pairs[0] for split, pairs in split_pairs.items()}
+    baselines = colour_baselines(manifest, targets, "b" if a2b else "a", cfg.threshold)
     metrics: dict[str, Any] = {}
-    for split in splits:
-        pairs = paired_split(manifest, split)
+    for split, pairs in split_pairs.items():
         metrics[f"{split}_pixel_accuracy"] = pixel_accuracy_on_pairs(
             translator, pairs, cfg.direction, cfg.threshold
         )
-        target = pairs[1] if cfg.direction == "a2b" else pairs[0]
-        target_domain = "b" if cfg.direction == "a2b" else "a"
-        metrics[f"{split}_constant_colour_baseline"] = constant_colour_baseline(
-            manifest, target, target_domain, cfg.threshold
-        )
-        metrics[f"{split}_best_constant_colour_baseline"] = best_constant_colour_baseline(
-            manifest, target, target_domain, cfg.threshold
-        )
+        for name in ("constant_colour_baseline", "best_constant_colour_baseline"):
+            metrics[f"{split}_{name}"] = baselines[f"{split}_{name}"]
         source = pairs[0] if cfg.direction == "a2b" else pairs[1]
         metrics[f"{split}_diversity"] = translation_diversity(
             translator, source, cfg.direction, cfg.diversity_samples

@@ -39,6 +39,12 @@ def accuracy(model, images: torch.Tensor, labels: torch.Tensor, domain: str) -> 
     return float((torch.cat(preds) == labels).float().mean())
 
 
+def lr_scale(step: int, steps: int, decay_from: float) -> float:
+    """1 before `decay_from` x steps, then linear towards 0 at `steps` (1: constant)."""
+    start = decay_from * steps
+    return 1.0 if step < start or steps <= start else (steps - step) / (steps - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300)
@@ -46,6 +52,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32, help="per domain (the stage: 2 x 16)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--decay-from", type=float, default=1.0,
+        help="fraction of --steps after which every lr falls linearly to 0 at the end (1: none)",
+    )
+    parser.add_argument(
+        "--tie-front", action="store_true",
+        help="study hack: D2 reads target images through D1's first layer (every D layer tied)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     params = study_section("da", args.seed, args.set)
@@ -54,6 +68,9 @@ def main() -> None:
     train_a, train_b = load_split(manifest, "a", "train"), load_split(manifest, "b", "train")
     test_a, test_b = load_split(manifest, "a", "test"), load_split(manifest, "b", "test")
     trainer, baseline = DaTrainer(cfg), SourceOnlyClassifier(cfg)
+    if args.tie_front:  # the live and the averaged D alike, so their parameter lists still pair up
+        for pair in {id(m): m for m in (trainer.discriminators, trainer.eval_discriminators)}.values():
+            pair.front_b = pair.front_a
     order = torch.Generator().manual_seed(args.seed)
     n = min(len(train_a.images), len(train_b.images))
     started, step = time.time(), 0
@@ -64,6 +81,15 @@ def main() -> None:
             rows_a, rows_b = perm_a[i : i + args.batch], perm_b[i : i + args.batch]
             x_a = to_model_range(train_a.images[rows_a])
             x_b = to_model_range(train_b.images[rows_b])
+            scale = lr_scale(step, args.steps, args.decay_from)
+            opt = cfg.optimizer
+            for optimizer, base in (
+                (trainer.gen_optimizer, opt.lr),
+                (trainer.dis_optimizer, opt.discriminator_lr),
+                (baseline.optimizer, opt.lr),
+            ):
+                for group in optimizer.param_groups:
+                    group["lr"] = base * scale
             losses = trainer.train_step(x_a, x_b, train_a.labels[rows_a])
             baseline.train_step(x_a, train_a.labels[rows_a])
             step += 1

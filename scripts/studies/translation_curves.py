@@ -26,8 +26,7 @@ from pipeline.data.shard_reader import load_manifest, load_split  # noqa: E402
 from pipeline.io.translator_weights import save_translator_weights  # noqa: E402
 from pipeline.tasks.model_shape import with_data_shape  # noqa: E402
 from pipeline.tasks.translation_eval import (  # noqa: E402
-    best_constant_colour_baseline,
-    constant_colour_baseline,
+    colour_baselines,
     paired_split,
     pixel_accuracy_on_pairs,
 )
@@ -77,17 +76,8 @@ def main() -> None:
     trainer = build_trainer(config_from_dict(with_data_shape(params, manifest.image, "")), "cpu")
     val = paired_split(manifest, "val")
     train_a, train_b = load_split(manifest, "a", "train"), load_split(manifest, "b", "train")
-    print(
-        json.dumps(
-            {
-                "val_constant_colour": round(constant_colour_baseline(manifest, val[1], "b"), 4),
-                "val_best_constant_colour": round(
-                    best_constant_colour_baseline(manifest, val[1], "b"), 4
-                ),
-            }
-        ),
-        flush=True,
-    )
+    baselines = colour_baselines(manifest, {"val": val[1]}, "b")
+    print(json.dumps({k: round(v, 4) for k, v in baselines.items()}), flush=True)
     order = torch.Generator().manual_seed(args.seed)
     n = min(len(train_a.images), len(train_b.images))
     started, step = time.time(), 0

@@ -38,3 +38,28 @@ def test_distinct_colours_match_the_row_unique(channels):
     expected_colours, expected_counts = pixels.unique(dim=0, return_counts=True)
     assert torch.equal(colours, expected_colours) and torch.equal(counts, expected_counts)
     assert colours.dtype == torch.uint8 and int(counts.sum()) == 5 * 7 * 9
+
+
+def test_colour_baselines_read_the_train_maps_once_and_score_each_split(monkeypatch):
+    import pipeline.tasks.translation_eval as translation_eval
+
+    train = torch.tensor([BACKGROUND] * 7 + [ROAD] * 2 + [WATER], dtype=torch.uint8)
+    reads = []
+
+    def load_split(manifest, domain, split):
+        reads.append((domain, split))
+        return type("Split", (), {"images": train.T.reshape(1, 3, 1, 10)})()
+
+    monkeypatch.setattr(translation_eval, "load_split", load_split)
+    val = torch.tensor([BACKGROUND, ROAD], dtype=torch.uint8).T.reshape(1, 3, 1, 2)
+    test = torch.tensor([WATER, BACKGROUND, BACKGROUND, ROAD], dtype=torch.uint8).T.reshape(1, 3, 1, 4)
+    scores = translation_eval.colour_baselines(None, {"val": val, "test": test}, "b")
+    assert reads == [("b", "train")]
+    assert scores == pytest.approx(
+        {
+            "val_constant_colour_baseline": 0.5,  # the modal train colour: background
+            "val_best_constant_colour_baseline": 1.0,  # a grey within 16 of background and roads
+            "test_constant_colour_baseline": 0.5,
+            "test_best_constant_colour_baseline": 0.75,
+        }
+    )
