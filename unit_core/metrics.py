@@ -6,14 +6,15 @@ import torch
 from torch import Tensor
 
 
-def pixel_accuracy(pred: Tensor, target: Tensor, threshold: int = 16) -> float:
-    """Fraction of pixels whose colour is within `threshold` of the ground truth (the map protocol).
+def pixel_hits(pred: Tensor, target: Tensor, threshold: int = 16) -> Tensor:
+    """Per pixel, whether its colour is within `threshold` of the ground truth (the map protocol).
 
     "Colour difference within 16" is taken per pixel as the largest absolute difference over the
     channels, on 0..255 integer colours: a pixel counts as correct when
     ``max_c |pred[c] - target[c]| <= threshold``, i.e. every channel is within 16 levels.
 
     pred, target: (B, C, H, W) (or (C, H, W)) uint8 or integer tensors in 0..255, same shape.
+    Returns a bool tensor without the channel axis: (B, H, W) (or (H, W)).
     """
     if pred.shape != target.shape:
         raise ValueError(
@@ -25,7 +26,12 @@ def pixel_accuracy(pred: Tensor, target: Tensor, threshold: int = 16) -> float:
         raise ValueError(f"expected (B, C, H, W) or (C, H, W), got {tuple(pred.shape)}")
     channel_dim = pred.dim() - 3
     diff = (pred.to(torch.int16) - target.to(torch.int16)).abs().amax(dim=channel_dim)
-    return float((diff <= threshold).float().mean())
+    return diff <= threshold
+
+
+def pixel_accuracy(pred: Tensor, target: Tensor, threshold: int = 16) -> float:
+    """Fraction of pixels that `pixel_hits` counts as right: the map protocol's pixel accuracy."""
+    return float(pixel_hits(pred, target, threshold).float().mean())
 
 
 def classification_accuracy(logits_or_labels: Tensor, labels: Tensor) -> float:

@@ -169,7 +169,7 @@ def translation_metrics(translator: torch.nn.Module, manifest: Manifest, cfg: An
         )
         for name in ("constant_colour_baseline", "best_constant_colour_baseline"):
             metrics[f"{split}_{name}"] = baselines[f"{split}_{name}"]
-        source = pairs[0] if cfg.direction == "a2b" else pairs[1]
+        source = pairs[0] if a2b else pairs[1]
         metrics[f"{split}_diversity"] = translation_diversity(
             translator, source, cfg.direction, cfg.diversity_samples
         )

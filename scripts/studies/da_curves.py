@@ -28,6 +28,7 @@ from unit_core.da.baseline import SourceOnlyClassifier  # noqa: E402
 from unit_core.da.config import DaConfig  # noqa: E402
 from unit_core.da.trainer import DaTrainer  # noqa: E402
 from unit_core.inputs import to_model_range  # noqa: E402
+from unit_core.speed_options import ResolvedSpeed, apply_speed, autocast_for  # noqa: E402
 
 
 @torch.no_grad()
@@ -60,6 +61,10 @@ def main() -> None:
         "--tie-front", action="store_true",
         help="study hack: D2 reads target images through D1's first layer (every D layer tied)",
     )
+    parser.add_argument(
+        "--bf16", action="store_true",
+        help="bf16 autocast and channels_last (train.speed's bf16 / channels_last), both models",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     params = study_section("da", args.seed, args.set)
@@ -71,6 +76,11 @@ def main() -> None:
     if args.tie_front:  # the live and the averaged D alike, so their parameter lists still pair up
         for pair in {id(m): m for m in (trainer.discriminators, trainer.eval_discriminators)}.values():
             pair.front_b = pair.front_a
+    speed = ResolvedSpeed(
+        "bf16" if args.bf16 else "fp32", "channels_last" if args.bf16 else "contiguous", False
+    )
+    apply_speed(trainer, [trainer.translator, trainer.discriminators], speed)
+    apply_speed(baseline, [baseline.network], speed)
     order = torch.Generator().manual_seed(args.seed)
     n = min(len(train_a.images), len(train_b.images))
     started, step = time.time(), 0
@@ -90,8 +100,9 @@ def main() -> None:
             ):
                 for group in optimizer.param_groups:
                     group["lr"] = base * scale
-            losses = trainer.train_step(x_a, x_b, train_a.labels[rows_a])
-            baseline.train_step(x_a, train_a.labels[rows_a])
+            with autocast_for(speed, "cpu"):
+                losses = trainer.train_step(x_a, x_b, train_a.labels[rows_a])
+                baseline.train_step(x_a, train_a.labels[rows_a])
             step += 1
             if step % args.every == 0 or step == args.steps:
                 row = {

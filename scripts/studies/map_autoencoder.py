@@ -19,12 +19,13 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
 
 from study_params import study_section  # noqa: E402
-from translation_probe import colour_masks, pixel_hits  # noqa: E402
+from translation_probe import colour_masks  # noqa: E402
 
 from pipeline.data.shard_reader import load_manifest, load_split  # noqa: E402
 from pipeline.tasks.model_shape import with_data_shape  # noqa: E402
 from pipeline.tasks.translation_eval import paired_split  # noqa: E402
 from unit_core.inputs import to_model_range, to_uint8  # noqa: E402
+from unit_core.metrics import pixel_hits  # noqa: E402
 from unit_core.model_family import config_from_dict  # noqa: E402
 from unit_core.unit.translator import UnitTranslator  # noqa: E402
 

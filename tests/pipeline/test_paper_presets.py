@@ -24,8 +24,9 @@ def test_da_paper_presets_are_faithful(presets):
     params = load_run_params(PARAMS, [REPO / p for p in presets])
     cfg = DaConfig.from_dict(params["da"])
     assert cfg.optimizer.ema_decay == 0 and not cfg.model.mirror_private_init
-    assert cfg.loss.translated_classification == 0
+    assert cfg.loss.translated_classification == 0 and cfg.model.dis_kernel == 5
     assert params["adapt"]["select"] == "last"
+    assert params["adapt"]["speed"]["precision"] == "auto"  # fp32 on every device
 
 
 def test_translation_paper_preset_is_faithful():
@@ -43,4 +44,5 @@ def test_the_laptop_default_turns_the_switches_on():
     unit, da = UnitConfig.from_dict(params["unit"]), DaConfig.from_dict(params["da"])
     assert unit.optimizer.ema_decay == da.optimizer.ema_decay == 0.99
     assert unit.optimizer.dis_lr == 2e-4 and da.model.mirror_private_init
+    assert da.model.dis_kernel == 3 and params["adapt"]["speed"]["precision"] == "bf16"
     assert params["train"]["select"] == "best_val"

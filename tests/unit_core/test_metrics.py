@@ -2,7 +2,12 @@ import pytest
 import torch
 
 from unit_core.inputs import to_model_range, to_uint8
-from unit_core.metrics import classification_accuracy, mean_pairwise_distance, pixel_accuracy
+from unit_core.metrics import (
+    classification_accuracy,
+    mean_pairwise_distance,
+    pixel_accuracy,
+    pixel_hits,
+)
 
 
 def test_pixel_accuracy_counts_pixels_whose_every_channel_is_within_threshold():
@@ -12,6 +17,15 @@ def test_pixel_accuracy_counts_pixels_whose_every_channel_is_within_threshold():
     assert pixel_accuracy(pred, target) == 0.5
     assert pixel_accuracy(pred, target, threshold=17) == 1.0
     assert pixel_accuracy(pred, target, threshold=0) == 0.25
+
+
+def test_pixel_hits_marks_each_pixel_without_the_channel_axis():
+    target = torch.zeros(2, 3, 1, 2, dtype=torch.uint8)
+    pred = target.clone()
+    pred[0, 1, 0, 1] = 17  # image 0, pixel 1: G off by 17
+    pred[1, 2, 0, 0] = 16  # image 1, pixel 0: B off by 16, still right
+    assert pixel_hits(pred, target).tolist() == [[[True, False]], [[True, True]]]
+    assert pixel_hits(pred[0], target[0]).shape == (1, 2)
 
 
 def test_pixel_accuracy_handles_underflow_and_single_images():

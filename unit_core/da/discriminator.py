@@ -1,11 +1,12 @@
 """Coupled discriminators D1, D2 for 32x32 digits, whose high-level layers are tied.
 
-Per domain only the first layer (5x5 conv, ReLU, 2x2 max pool: 32 -> 16). Tied: three more such
-layers (16 -> 8 -> 4 -> 2) with dropout, giving the **top features** (N, 8d, 2, 2), d =
-`dis_base_channels`; then a real/fake head and a class head, both 2x2 convs to 1x1. This is the
-2017 DA code's layout. Because everything after the first layer is shared, a class head trained
-on source images reads target images too, once the target's first layer maps corresponding
-images to the same top features (the feature-matching loss's job).
+Per domain only the first layer (k x k conv, ReLU, 2x2 max pool: 32 -> 16; k = `dis_kernel`, 5
+in the 2017 code). Tied: three more such layers (16 -> 8 -> 4 -> 2) with dropout, giving the
+**top features** (N, 8d, 2, 2), d = `dis_base_channels`; then a real/fake head and a class head,
+both 2x2 convs to 1x1. This is the 2017 DA code's layout. Because everything after the first
+layer is shared, a class head trained on source images reads target images too, once the
+target's first layer maps corresponding images to the same top features (the feature-matching
+loss's job).
 
 Each tied module runs once per pass on both domains' rows concatenated along the batch axis.
 """
@@ -21,18 +22,24 @@ from torch import Tensor, nn
 from unit_core.da.config import DaModelConfig
 
 
-def _conv_pool(in_ch: int, out_ch: int) -> nn.Sequential:
-    """5x5 conv, ReLU, 2x2 max pool: halves H and W."""
-    return nn.Sequential(nn.Conv2d(in_ch, out_ch, 5, 1, 2), nn.ReLU(inplace=True), nn.MaxPool2d(2))
+def _conv_pool(in_ch: int, out_ch: int, kernel: int) -> nn.Sequential:
+    """k x k conv (same padding), ReLU, 2x2 max pool: halves H and W."""
+    return nn.Sequential(
+        nn.Conv2d(in_ch, out_ch, kernel, 1, kernel // 2), nn.ReLU(inplace=True), nn.MaxPool2d(2)
+    )
 
 
 class TiedDiscriminatorLayers(nn.Module):
     """(N, d, 16, 16) first-layer maps -> top features (N, 8d, 2, 2), dropout before each layer."""
 
-    def __init__(self, d: int, dropout: tuple[float, ...]) -> None:
+    def __init__(self, d: int, dropout: tuple[float, ...], kernel: int) -> None:
         super().__init__()
         self.convs = nn.ModuleList(
-            [_conv_pool(d, 2 * d), _conv_pool(2 * d, 4 * d), _conv_pool(4 * d, 8 * d)]
+            [
+                _conv_pool(d, 2 * d, kernel),
+                _conv_pool(2 * d, 4 * d, kernel),
+                _conv_pool(4 * d, 8 * d, kernel),
+            ]
         )
         self.dropout = tuple(dropout)
 
@@ -70,11 +77,11 @@ class DaDiscriminatorPair(nn.Module):
     def __init__(self, cfg: DaModelConfig) -> None:
         super().__init__()
         d = cfg.dis_base_channels
-        self.front_a = _conv_pool(cfg.channels_a, d)
-        self.front_b = _conv_pool(cfg.channels_b, d)
+        self.front_a = _conv_pool(cfg.channels_a, d, cfg.dis_kernel)
+        self.front_b = _conv_pool(cfg.channels_b, d, cfg.dis_kernel)
         if cfg.mirror_private_init:  # the target's first layer starts as the source's
             self.front_b.load_state_dict(self.front_a.state_dict())
-        self.tied_layers = TiedDiscriminatorLayers(d, cfg.dropout)
+        self.tied_layers = TiedDiscriminatorLayers(d, cfg.dropout, cfg.dis_kernel)
         self.real_fake_head = nn.Conv2d(8 * d, 1, 2)
         self.class_head = nn.Conv2d(8 * d, cfg.num_classes, 2)
 
@@ -127,8 +134,8 @@ class DigitClassifier(nn.Module):
     def __init__(self, in_channels: int, cfg: DaModelConfig) -> None:
         super().__init__()
         d = cfg.dis_base_channels
-        self.front = _conv_pool(in_channels, d)
-        self.tied_layers = TiedDiscriminatorLayers(d, cfg.dropout)
+        self.front = _conv_pool(in_channels, d, cfg.dis_kernel)
+        self.tied_layers = TiedDiscriminatorLayers(d, cfg.dropout, cfg.dis_kernel)
         self.class_head = nn.Conv2d(8 * d, cfg.num_classes, 2)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -11,6 +11,7 @@ def test_defaults_are_the_2017_da_code_settings():
     assert (cfg.model.base_channels, cfg.model.dis_base_channels) == (64, 64)
     assert cfg.model.latent_channels == 512
     assert cfg.model.dropout == (0.1, 0.3, 0.5, 0.5)
+    assert cfg.model.dis_kernel == 5
     assert (cfg.optimizer.lr, cfg.optimizer.beta1, cfg.optimizer.beta2) == (2e-4, 0.5, 0.999)
     assert cfg.optimizer.weight_decay == 5e-4
     assert not cfg.loss.uses_cycle  # cycle off for digits
@@ -33,6 +34,7 @@ def test_round_trips_through_a_plain_dict():
         ({"model": {"image_size": 28}}, "model.image_size"),
         ({"model": {"channels_b": 2}}, "model.channels_b"),
         ({"model": {"num_classes": 1}}, "model.num_classes"),
+        ({"model": {"dis_kernel": 4}}, "model.dis_kernel"),
         ({"model": {"dropout": [0.1, 0.2]}}, "model.dropout"),
         ({"model": {"dropout": [0.1, 0.2, 0.3, 1.0]}}, "model.dropout[3]"),
         ({"loss": {"feature_matching": -1}}, "loss.feature_matching"),

@@ -45,6 +45,17 @@ def test_discriminator_heads_have_the_documented_shapes():
         pair(x_a, x_b, clean_a=x_a)
 
 
+def test_dis_kernel_3_keeps_every_shape_and_the_baseline_follows_it():
+    wide, narrow = tiny_da_config(), tiny_da_config(dis_kernel=3)
+    pairs = DaDiscriminatorPair(wide.model), DaDiscriminatorPair(narrow.model)
+    x_a, x_b = _batches(narrow)
+    out = pairs[1](x_a, x_b)
+    assert out["a"].features.shape == pairs[0](x_a, x_b)["a"].features.shape
+    for big, small in zip(pairs[0].tied_layers.convs, pairs[1].tied_layers.convs, strict=True):
+        assert big[0].weight.shape[2:] == (5, 5) and small[0].weight.shape[2:] == (3, 3)
+    assert DigitClassifier(1, narrow.model).front[0].kernel_size == (3, 3)
+
+
 def test_shared_modules_are_single_objects_run_once_on_both_domains():
     cfg = tiny_da_config()
     net, pair = DaTranslator(cfg.model), DaDiscriminatorPair(cfg.model)
