@@ -28,7 +28,12 @@ from unit_core.da.baseline import SourceOnlyClassifier  # noqa: E402
 from unit_core.da.config import DaConfig  # noqa: E402
 from unit_core.da.trainer import DaTrainer  # noqa: E402
 from unit_core.inputs import to_model_range  # noqa: E402
-from unit_core.speed_options import ResolvedSpeed, apply_speed, autocast_for  # noqa: E402
+from unit_core.speed_options import (  # noqa: E402
+    SpeedSettings,
+    apply_speed,
+    autocast_for,
+    resolve_speed,
+)
 
 
 @torch.no_grad()
@@ -76,9 +81,8 @@ def main() -> None:
     if args.tie_front:  # the live and the averaged D alike, so their parameter lists still pair up
         for pair in {id(m): m for m in (trainer.discriminators, trainer.eval_discriminators)}.values():
             pair.front_b = pair.front_a
-    speed = ResolvedSpeed(
-        "bf16" if args.bf16 else "fp32", "channels_last" if args.bf16 else "contiguous", False
-    )
+    bf16 = SpeedSettings(precision="bf16", memory_format="channels_last")
+    speed = resolve_speed(bf16 if args.bf16 else SpeedSettings(), "cpu")
     apply_speed(trainer, [trainer.translator, trainer.discriminators], speed)
     apply_speed(baseline, [baseline.network], speed)
     order = torch.Generator().manual_seed(args.seed)
