@@ -32,6 +32,12 @@ from pipeline.tasks.translation_eval import (  # noqa: E402
 )
 from unit_core.inputs import to_model_range  # noqa: E402
 from unit_core.model_family import build_trainer, config_from_dict  # noqa: E402
+from unit_core.speed_options import (  # noqa: E402
+    SpeedSettings,
+    apply_speed,
+    autocast_for,
+    resolve_speed,
+)
 
 
 @torch.no_grad()
@@ -69,11 +75,18 @@ def main() -> None:
     parser.add_argument(
         "--save", type=Path, help="write the EMA translator's weights here at the end"
     )
+    parser.add_argument(
+        "--bf16", action="store_true",
+        help="bf16 autocast and channels_last (train.speed's bf16 / channels_last)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     params = study_section("unit", args.seed, args.set)
     manifest = load_manifest(args.shards)
     trainer = build_trainer(config_from_dict(with_data_shape(params, manifest.image, "")), "cpu")
+    bf16 = SpeedSettings(precision="bf16", memory_format="channels_last")
+    speed = resolve_speed(bf16 if args.bf16 else SpeedSettings(), "cpu")
+    apply_speed(trainer, [trainer.translator, trainer.discriminators], speed)
     val = paired_split(manifest, "val")
     train_a, train_b = load_split(manifest, "a", "train"), load_split(manifest, "b", "train")
     baselines = colour_baselines(manifest, {"val": val[1]}, "b")
@@ -86,7 +99,8 @@ def main() -> None:
         for i in range(0, n - args.batch + 1, args.batch):
             x_a = to_model_range(train_a.images[perm_a[i : i + args.batch]])
             x_b = to_model_range(train_b.images[perm_b[i : i + args.batch]])
-            losses = trainer.train_step(x_a, x_b)
+            with autocast_for(speed, "cpu"):
+                losses = trainer.train_step(x_a, x_b)
             step += 1
             if step % args.every == 0 or step == args.steps:
                 row = {

@@ -1,0 +1,116 @@
+"""`translation_curves.py` with one of two study-only generator terms added to `UnitTrainer`
+(neither is in the product; docs/training_quality.md, seventh round, has what they did):
+
+- `--feature-matching W`: W x L1 between the batch-and-space means of D's penultimate features
+  on real and on translated images, per domain (a global statistic a patch D lacks: how much
+  road a map has);
+- `--latent-dis W`: a discriminator on the codes (DRIT's content discriminator) learns to tell
+  E1's mu from E2's; the encoders get W x its cross-entropy against a 50/50 guess.
+
+Every other flag is `translation_curves.py`'s, e.g.
+
+    .venv/bin/python scripts/studies/translation_extra_terms.py --latent-dis 10 --steps 300
+"""
+
+import argparse
+import runpy
+import sys
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(REPO)]
+
+from unit_core.losses import vae_and_cycle_terms  # noqa: E402
+from unit_core.unit.trainer import UnitTrainer  # noqa: E402
+
+
+def feature_matching(trainer: UnitTrainer, x_a, x_b, a2b, b2a) -> torch.Tensor:
+    """Per domain, L1 between mean penultimate D features of real and translated images."""
+    total = x_a.new_zeros(())
+    trainer.discriminators.requires_grad_(False)
+    try:
+        for dis, real, fake in (
+            (trainer.discriminators.dis_a, x_a, b2a),
+            (trainer.discriminators.dis_b, x_b, a2b),
+        ):
+            features = dis.scales[0].net[:-1](torch.cat([real, fake]))
+            n = len(real)
+            means = features[:n].detach().mean((0, 2, 3)), features[n:].mean((0, 2, 3))
+            total = total + (means[0] - means[1]).abs().mean()
+    finally:
+        trainer.discriminators.requires_grad_(True)
+    return total
+
+
+def latent_adversarial(trainer: UnitTrainer, mu_a, mu_b) -> torch.Tensor:
+    """Step the code discriminator (a -> 1, b -> 0); return the encoders' 50/50 cross-entropy."""
+    if not hasattr(trainer, "code_dis"):
+        c = mu_a.shape[1]
+        trainer.code_dis = nn.Sequential(
+            nn.Conv2d(c, c, 3, 1, 1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(c, 2 * c, 4, 2, 1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * c, 2 * c, 4, 2, 1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * c, 1, 3, 1, 1),
+        )
+        lr = trainer.cfg.optimizer.discriminator_lr
+        trainer.code_optimizer = torch.optim.Adam(
+            trainer.code_dis.parameters(), lr, betas=(0.5, 0.999)
+        )
+    logit_a, logit_b = trainer.code_dis(mu_a.detach()), trainer.code_dis(mu_b.detach())
+    loss = F.binary_cross_entropy_with_logits(logit_a, torch.ones_like(logit_a))
+    loss = loss + F.binary_cross_entropy_with_logits(logit_b, torch.zeros_like(logit_b))
+    trainer.code_optimizer.zero_grad()
+    loss.backward()
+    trainer.code_optimizer.step()
+    trainer.code_dis.requires_grad_(False)
+    logit_a, logit_b = trainer.code_dis(mu_a), trainer.code_dis(mu_b)
+    trainer.code_dis.requires_grad_(True)
+    half_a, half_b = torch.full_like(logit_a, 0.5), torch.full_like(logit_b, 0.5)
+    return F.binary_cross_entropy_with_logits(logit_a, half_a) + F.binary_cross_entropy_with_logits(
+        logit_b, half_b
+    )
+
+
+def patched_step(fm_weight: float, latent_weight: float):
+    """`UnitTrainer.train_step` with the two extra terms (weight 0: absent)."""
+
+    def train_step(self: UnitTrainer, x_a, x_b):
+        model, w = self.cfg.model, self.cfg.loss
+        x_a, x_b = self.checked_batches(x_a, x_b)
+        noise = self.noise if model.latent_noise else None
+        out = self._translator_call(
+            x_a, x_b, noise=noise, with_recon=w.recon > 0, with_cycle=w.uses_cycle
+        )
+        losses = self.adversarial_terms(x_a, x_b, out.a2b, out.b2a)
+        losses.update(vae_and_cycle_terms(out, x_a, x_b, w))
+        if fm_weight > 0:
+            losses["feature_matching"] = fm_weight * feature_matching(
+                self, x_a, x_b, out.a2b, out.b2a
+            )
+        if latent_weight > 0:
+            losses["latent_adv"] = latent_weight * latent_adversarial(self, out.mu_a, out.mu_b)
+        return self.generator_update(losses)
+
+    return train_step
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], add_help=False)
+    parser.add_argument("--feature-matching", type=float, default=0.0)
+    parser.add_argument("--latent-dis", type=float, default=0.0)
+    args, rest = parser.parse_known_args()
+    UnitTrainer.train_step = patched_step(args.feature_matching, args.latent_dis)
+    script = REPO / "scripts/studies/translation_curves.py"
+    sys.argv = [str(script), *rest]
+    runpy.run_path(str(script), run_name="__main__")
+
+
+if __name__ == "__main__":
+    main()
