@@ -21,19 +21,14 @@ import torch
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
 
-from study_params import study_section  # noqa: E402
+from study_params import study_section, study_speed  # noqa: E402
 
 from pipeline.data.shard_reader import load_manifest, load_split  # noqa: E402
 from unit_core.da.baseline import SourceOnlyClassifier  # noqa: E402
 from unit_core.da.config import DaConfig  # noqa: E402
 from unit_core.da.trainer import DaTrainer  # noqa: E402
 from unit_core.inputs import to_model_range  # noqa: E402
-from unit_core.speed_options import (  # noqa: E402
-    SpeedSettings,
-    apply_speed,
-    autocast_for,
-    resolve_speed,
-)
+from unit_core.speed_options import apply_speed, autocast_for  # noqa: E402
 
 
 @torch.no_grad()
@@ -81,8 +76,7 @@ def main() -> None:
     if args.tie_front:  # the live and the averaged D alike, so their parameter lists still pair up
         for pair in {id(m): m for m in (trainer.discriminators, trainer.eval_discriminators)}.values():
             pair.front_b = pair.front_a
-    bf16 = SpeedSettings(precision="bf16", memory_format="channels_last")
-    speed = resolve_speed(bf16 if args.bf16 else SpeedSettings(), "cpu")
+    speed = study_speed(args.bf16)
     apply_speed(trainer, [trainer.translator, trainer.discriminators], speed)
     apply_speed(baseline, [baseline.network], speed)
     order = torch.Generator().manual_seed(args.seed)

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from unit_core.speed_options import ResolvedSpeed, SpeedSettings, resolve_speed
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -25,3 +27,12 @@ def study_section(name: str, seed: int, overrides: list[str]) -> dict[str, Any]:
             node = node.setdefault(key, {})
         node[last] = yaml.safe_load(value)
     return section
+
+
+def study_speed(bf16: bool) -> ResolvedSpeed:
+    """The CPU speed of a study loop's `--bf16` flag: train.speed's bf16 + channels_last, else
+    fp32, resolved by the stages' own `resolve_speed`."""
+    settings = (
+        SpeedSettings(precision="bf16", memory_format="channels_last") if bf16 else SpeedSettings()
+    )
+    return resolve_speed(settings, "cpu")

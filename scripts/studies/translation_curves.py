@@ -13,15 +13,18 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
 
-from study_params import study_section  # noqa: E402
+from study_params import study_section, study_speed  # noqa: E402
 
+from pipeline.data.manifest import Manifest  # noqa: E402
 from pipeline.data.shard_reader import load_manifest, load_split  # noqa: E402
 from pipeline.io.translator_weights import save_translator_weights  # noqa: E402
 from pipeline.tasks.model_shape import with_data_shape  # noqa: E402
@@ -32,12 +35,7 @@ from pipeline.tasks.translation_eval import (  # noqa: E402
 )
 from unit_core.inputs import to_model_range  # noqa: E402
 from unit_core.model_family import build_trainer, config_from_dict  # noqa: E402
-from unit_core.speed_options import (  # noqa: E402
-    SpeedSettings,
-    apply_speed,
-    autocast_for,
-    resolve_speed,
-)
+from unit_core.speed_options import apply_speed, autocast_for  # noqa: E402
 
 
 @torch.no_grad()
@@ -59,7 +57,9 @@ def discriminator_stats(trainer, val: tuple[torch.Tensor, torch.Tensor]) -> dict
     }
 
 
-def main() -> None:
+def main(after_build: Callable[[Any, Manifest], None] | None = None) -> None:
+    """Parse the flags, build the trainer, run the loop. `after_build(trainer, manifest)`, when
+    given, runs once between the two (how the study wrappers add terms or a start point)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--every", type=int, default=50)
@@ -84,9 +84,10 @@ def main() -> None:
     params = study_section("unit", args.seed, args.set)
     manifest = load_manifest(args.shards)
     trainer = build_trainer(config_from_dict(with_data_shape(params, manifest.image, "")), "cpu")
-    bf16 = SpeedSettings(precision="bf16", memory_format="channels_last")
-    speed = resolve_speed(bf16 if args.bf16 else SpeedSettings(), "cpu")
+    speed = study_speed(args.bf16)
     apply_speed(trainer, [trainer.translator, trainer.discriminators], speed)
+    if after_build is not None:
+        after_build(trainer, manifest)
     val = paired_split(manifest, "val")
     train_a, train_b = load_split(manifest, "a", "train"), load_split(manifest, "b", "train")
     baselines = colour_baselines(manifest, {"val": val[1]}, "b")

@@ -1,4 +1,4 @@
-"""`translation_curves.py` with one of two study-only generator terms added to `UnitTrainer`
+"""`translation_curves.py` with one of two study-only generator terms added to the trainer
 (neither is in the product; docs/training_quality.md, seventh round, has what they did):
 
 - `--feature-matching W`: W x L1 between the batch-and-space means of D's penultimate features
@@ -13,7 +13,6 @@ Every other flag is `translation_curves.py`'s, e.g.
 """
 
 import argparse
-import runpy
 import sys
 from pathlib import Path
 
@@ -22,9 +21,10 @@ import torch.nn.functional as F
 from torch import nn
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(REPO)]
+sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
 
-from unit_core.losses import vae_and_cycle_terms  # noqa: E402
+import translation_curves  # noqa: E402
+
 from unit_core.unit.trainer import UnitTrainer  # noqa: E402
 
 
@@ -78,27 +78,36 @@ def latent_adversarial(trainer: UnitTrainer, mu_a, mu_b) -> torch.Tensor:
     )
 
 
-def patched_step(fm_weight: float, latent_weight: float):
-    """`UnitTrainer.train_step` with the two extra terms (weight 0: absent)."""
+def add_terms(fm_weight: float, latent_weight: float):
+    """An `after_build` hook for `translation_curves.main` adding the two terms (weight 0:
+    absent). Feature matching joins the adversarial terms; the code term is appended last,
+    just before the generator update, reading the codes of the step's own forward (kept by a
+    forward hook). Those are the places the measured runs added them: GAN runs differ at the
+    float level when the loss terms are summed in another order."""
 
-    def train_step(self: UnitTrainer, x_a, x_b):
-        model, w = self.cfg.model, self.cfg.loss
-        x_a, x_b = self.checked_batches(x_a, x_b)
-        noise = self.noise if model.latent_noise else None
-        out = self._translator_call(
-            x_a, x_b, noise=noise, with_recon=w.recon > 0, with_cycle=w.uses_cycle
+    def hook(trainer: UnitTrainer, manifest) -> None:
+        step_outputs = {}
+        trainer.translator.register_forward_hook(
+            lambda module, inputs, out: step_outputs.update(out=out)
         )
-        losses = self.adversarial_terms(x_a, x_b, out.a2b, out.b2a)
-        losses.update(vae_and_cycle_terms(out, x_a, x_b, w))
-        if fm_weight > 0:
-            losses["feature_matching"] = fm_weight * feature_matching(
-                self, x_a, x_b, out.a2b, out.b2a
-            )
-        if latent_weight > 0:
-            losses["latent_adv"] = latent_weight * latent_adversarial(self, out.mu_a, out.mu_b)
-        return self.generator_update(losses)
+        adversarial_terms, generator_update = trainer.adversarial_terms, trainer.generator_update
 
-    return train_step
+        def with_feature_matching(x_a, x_b, a2b, b2a):
+            terms = adversarial_terms(x_a, x_b, a2b, b2a)
+            terms["feature_matching"] = fm_weight * feature_matching(trainer, x_a, x_b, a2b, b2a)
+            return terms
+
+        def with_latent_term(losses):
+            out = step_outputs["out"]
+            losses["latent_adv"] = latent_weight * latent_adversarial(trainer, out.mu_a, out.mu_b)
+            return generator_update(losses)
+
+        if fm_weight > 0:
+            trainer.adversarial_terms = with_feature_matching
+        if latent_weight > 0:
+            trainer.generator_update = with_latent_term
+
+    return hook
 
 
 def main() -> None:
@@ -106,10 +115,8 @@ def main() -> None:
     parser.add_argument("--feature-matching", type=float, default=0.0)
     parser.add_argument("--latent-dis", type=float, default=0.0)
     args, rest = parser.parse_known_args()
-    UnitTrainer.train_step = patched_step(args.feature_matching, args.latent_dis)
-    script = REPO / "scripts/studies/translation_curves.py"
-    sys.argv = [str(script), *rest]
-    runpy.run_path(str(script), run_name="__main__")
+    sys.argv = [str(REPO / "scripts/studies/translation_curves.py"), *rest]
+    translation_curves.main(after_build=add_terms(args.feature_matching, args.latent_dis))
 
 
 if __name__ == "__main__":
