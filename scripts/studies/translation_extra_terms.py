@@ -1,11 +1,21 @@
-"""`translation_curves.py` with one of two study-only generator terms added to the trainer
-(neither is in the product; docs/training_quality.md, seventh round, has what they did):
+"""`translation_curves.py` with study-only generator terms added to the trainer (none is in
+the product; docs/training_quality.md, seventh and eighth rounds, has what they did):
 
 - `--feature-matching W`: W x L1 between the batch-and-space means of D's penultimate features
   on real and on translated images, per domain (a global statistic a patch D lacks: how much
   road a map has);
 - `--latent-dis W`: a discriminator on the codes (DRIT's content discriminator) learns to tell
-  E1's mu from E2's; the encoders get W x its cross-entropy against a 50/50 guess.
+  E1's mu from E2's; the encoders get W x its cross-entropy against a 50/50 guess;
+- `--colour-swd W`: W x the sliced Wasserstein-1 distance between the pixel colours of the
+  translated and the real images of each domain (a batch's colour histogram: a map has ~14 %
+  white road pixels, a translation without roads has none; no discriminator to outrun);
+- `--cycle-noise S`: N(0, S^2) noise on the translations before the cycle re-encodes them
+  (Chu et al. 2017: a cycle can hide its content in faint offsets, such as roads drawn a few
+  levels darker than the background; noise makes faint codes useless to the cycle);
+- `--spectral-norm`: spectral normalisation of every conv of both discriminators (Miyato et
+  al. 2018), a smoother D whose gradients stay informative while it is ahead;
+- `--dihedral`: every training image of both domains gets one of the 8 flips/quarter turns
+  (drawn per image from its own seeded generator): 8x the unpaired data, no labels.
 
 Every other flag is `translation_curves.py`'s, e.g.
 
@@ -26,6 +36,7 @@ sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
 import translation_curves  # noqa: E402
 
 from unit_core.unit.trainer import UnitTrainer  # noqa: E402
+from unit_core.weight_average import WeightAverage  # noqa: E402
 
 
 def feature_matching(trainer: UnitTrainer, x_a, x_b, a2b, b2a) -> torch.Tensor:
@@ -44,6 +55,26 @@ def feature_matching(trainer: UnitTrainer, x_a, x_b, a2b, b2a) -> torch.Tensor:
     finally:
         trainer.discriminators.requires_grad_(True)
     return total
+
+
+# Fixed projection directions (axes, face and body diagonals of the RGB cube): deterministic,
+# and no draw from the global RNG that the trainer's latent noise uses.
+_CUBE = torch.tensor(
+    [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, -1, 0], [1, 0, 1], [1, 0, -1],
+     [0, 1, 1], [0, 1, -1], [1, 1, 1], [1, 1, -1], [1, -1, 1], [-1, 1, 1]],
+    dtype=torch.float32,
+)
+SWD_DIRECTIONS = _CUBE / _CUBE.norm(dim=1, keepdim=True)
+
+
+def colour_swd(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """Sliced Wasserstein-1 between the batch's pixel colours: project every pixel of both
+    batches on each direction, sort, and average the gaps between the sorted values."""
+    colours = lambda x: x.float().permute(0, 2, 3, 1).reshape(-1, x.shape[1])  # noqa: E731
+    dirs = SWD_DIRECTIONS.to(fake.device).T
+    p = (colours(fake) @ dirs).sort(0).values
+    q = (colours(real.detach()) @ dirs).sort(0).values
+    return (p - q).abs().mean()
 
 
 def latent_adversarial(trainer: UnitTrainer, mu_a, mu_b) -> torch.Tensor:
@@ -78,7 +109,24 @@ def latent_adversarial(trainer: UnitTrainer, mu_a, mu_b) -> torch.Tensor:
     )
 
 
-def add_terms(fm_weight: float, latent_weight: float):
+def random_dihedral(images: torch.Tensor, draws: torch.Generator) -> torch.Tensor:
+    """Each image of the batch flipped (or not) and turned by a random number of quarters."""
+    flips = torch.randint(0, 2, (len(images),), generator=draws)
+    turns = torch.randint(0, 4, (len(images),), generator=draws)
+    return torch.stack([
+        torch.rot90(x.flip(-1) if f else x, int(t), dims=(-2, -1))
+        for x, f, t in zip(images, flips, turns, strict=True)
+    ])
+
+
+def add_terms(
+    fm_weight: float,
+    latent_weight: float,
+    swd_weight: float = 0.0,
+    cycle_noise: float = 0.0,
+    spectral_norm: bool = False,
+    dihedral: bool = False,
+):
     """An `after_build` hook for `translation_curves.main` adding the two terms (weight 0:
     absent). Feature matching joins the adversarial terms; the code term is appended last,
     just before the generator update, reading the codes of the step's own forward (kept by a
@@ -97,6 +145,11 @@ def add_terms(fm_weight: float, latent_weight: float):
             terms["feature_matching"] = fm_weight * feature_matching(trainer, x_a, x_b, a2b, b2a)
             return terms
 
+        def with_colour_swd(x_a, x_b, a2b, b2a):
+            terms = adversarial_terms(x_a, x_b, a2b, b2a)
+            terms["colour_swd"] = swd_weight * (colour_swd(x_a, b2a) + colour_swd(x_b, a2b))
+            return terms
+
         def with_latent_term(losses):
             out = step_outputs["out"]
             losses["latent_adv"] = latent_weight * latent_adversarial(trainer, out.mu_a, out.mu_b)
@@ -104,6 +157,32 @@ def add_terms(fm_weight: float, latent_weight: float):
 
         if fm_weight > 0:
             trainer.adversarial_terms = with_feature_matching
+        encode = trainer.translator.encode
+
+        def encode_noisy_translations(x_a, x_b):
+            # Only the cycle encodes tensors that carry gradient (the step's translations).
+            if x_a.requires_grad:
+                x_a, x_b = (x + cycle_noise * torch.randn_like(x) for x in (x_a, x_b))
+            return encode(x_a, x_b)
+
+        if dihedral:
+            train_step, draws = trainer.train_step, torch.Generator().manual_seed(1234)
+
+            def augmented_step(x_a, x_b):
+                return train_step(random_dihedral(x_a, draws), random_dihedral(x_b, draws))
+
+            trainer.train_step = augmented_step
+        if spectral_norm:  # the optimizer keeps the same weight tensors (now `.original`)
+            for module in trainer.discriminators.modules():
+                if isinstance(module, nn.Conv2d):
+                    nn.utils.parametrizations.spectral_norm(module)
+            if trainer.averages is not None:  # D's parameter order changed: average afresh
+                decay = trainer.averages[1].decay
+                trainer.averages = (trainer.averages[0], WeightAverage(trainer.discriminators, decay))
+        if cycle_noise > 0:
+            trainer.translator.encode = encode_noisy_translations
+        if swd_weight > 0:
+            trainer.adversarial_terms = with_colour_swd
         if latent_weight > 0:
             trainer.generator_update = with_latent_term
 
@@ -114,9 +193,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], add_help=False)
     parser.add_argument("--feature-matching", type=float, default=0.0)
     parser.add_argument("--latent-dis", type=float, default=0.0)
+    parser.add_argument("--colour-swd", type=float, default=0.0)
+    parser.add_argument("--cycle-noise", type=float, default=0.0)
+    parser.add_argument("--spectral-norm", action="store_true")
+    parser.add_argument("--dihedral", action="store_true")
     args, rest = parser.parse_known_args()
     sys.argv = [str(REPO / "scripts/studies/translation_curves.py"), *rest]
-    translation_curves.main(after_build=add_terms(args.feature_matching, args.latent_dis))
+    terms = add_terms(
+        args.feature_matching, args.latent_dis, args.colour_swd, args.cycle_noise,
+        args.spectral_norm, args.dihedral,
+    )
+    translation_curves.main(after_build=terms)
 
 
 if __name__ == "__main__":
