@@ -15,7 +15,11 @@ the product; docs/training_quality.md, seventh and eighth rounds, has what they 
 - `--spectral-norm`: spectral normalisation of every conv of both discriminators (Miyato et
   al. 2018), a smoother D whose gradients stay informative while it is ahead;
 - `--dihedral`: every training image of both domains gets one of the 8 flips/quarter turns
-  (drawn per image from its own seeded generator): 8x the unpaired data, no labels.
+  (drawn per image from its own seeded generator): 8x the unpaired data, no labels;
+- `--shared-edges W`: one small decoder, shared by both domains, reads each code mu and must
+  draw its own input's edge map (Sobel magnitude of the blurred luminance, scaled per image);
+  W x its L1 error. A dark road on the aerial and a white one on the map have the same edges,
+  so the codes must carry them alike (a polarity-free prior: translation keeps geometry).
 
 Every other flag is `translation_curves.py`'s, e.g.
 
@@ -109,6 +113,28 @@ def latent_adversarial(trainer: UnitTrainer, mu_a, mu_b) -> torch.Tensor:
     )
 
 
+_SOBEL = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8
+
+
+def edge_map(images: torch.Tensor) -> torch.Tensor:
+    """Per image: the Sobel magnitude of the 3x3-blurred luminance over its 95th percentile,
+    clipped to 1 (so a faint map and a contrasty aerial give edges on one scale)."""
+    pad = lambda t: F.pad(t, (1, 1, 1, 1), mode="replicate")  # noqa: E731
+    lum = F.avg_pool2d(pad(images.float().mean(1, keepdim=True)), 3, 1)
+    kernel_x = _SOBEL.to(images.device)[None, None]
+    gx, gy = F.conv2d(pad(lum), kernel_x), F.conv2d(pad(lum), kernel_x.transpose(-1, -2))
+    magnitude = (gx.square() + gy.square() + 1e-8).sqrt()
+    scale = magnitude.flatten(1).quantile(0.95, dim=1).clamp_min(1e-3)
+    return (magnitude / scale[:, None, None, None]).clamp(max=1.0)
+
+
+def edge_decoder(channels: int, upsamplings: int) -> nn.Module:
+    layers: list[nn.Module] = [nn.Conv2d(channels, 32, 3, 1, 1), nn.ReLU()]
+    for _ in range(upsamplings):
+        layers += [nn.Upsample(scale_factor=2), nn.Conv2d(32, 32, 3, 1, 1), nn.ReLU()]
+    return nn.Sequential(*layers, nn.Conv2d(32, 1, 3, 1, 1))
+
+
 def random_dihedral(images: torch.Tensor, draws: torch.Generator) -> torch.Tensor:
     """Each image of the batch flipped (or not) and turned by a random number of quarters."""
     flips = torch.randint(0, 2, (len(images),), generator=draws)
@@ -126,6 +152,7 @@ def add_terms(
     cycle_noise: float = 0.0,
     spectral_norm: bool = False,
     dihedral: bool = False,
+    edges_weight: float = 0.0,
 ):
     """An `after_build` hook for `translation_curves.main` adding the two terms (weight 0:
     absent). Feature matching joins the adversarial terms; the code term is appended last,
@@ -136,7 +163,7 @@ def add_terms(
     def hook(trainer: UnitTrainer, manifest) -> None:
         step_outputs = {}
         trainer.translator.register_forward_hook(
-            lambda module, inputs, out: step_outputs.update(out=out)
+            lambda module, inputs, out: step_outputs.update(out=out, inputs=inputs)
         )
         adversarial_terms, generator_update = trainer.adversarial_terms, trainer.generator_update
 
@@ -155,6 +182,29 @@ def add_terms(
             losses["latent_adv"] = latent_weight * latent_adversarial(trainer, out.mu_a, out.mu_b)
             return generator_update(losses)
 
+        if edges_weight > 0:
+            n_down = trainer.cfg.model.n_downsample
+            shape = (1, manifest.image["channels"], manifest.image["height"], manifest.image["width"])
+            with torch.no_grad():
+                code_channels = trainer.translator.encode(torch.zeros(shape), torch.zeros(shape))[0]
+            decoder = edge_decoder(code_channels.shape[1], n_down)
+            optimizer = torch.optim.Adam(
+                decoder.parameters(), trainer.cfg.optimizer.lr, betas=(0.5, 0.999)
+            )
+
+            def with_edges_term(losses):
+                out, (x_a, x_b) = step_outputs["out"], step_outputs["inputs"][:2]
+                error = sum(
+                    (decoder(mu) - edge_map(x)).abs().mean()
+                    for mu, x in ((out.mu_a, x_a), (out.mu_b, x_b))
+                )
+                losses["shared_edges"] = edges_weight * error
+                optimizer.zero_grad(set_to_none=True)
+                result = generator_update(losses)
+                optimizer.step()
+                return result
+
+            trainer.generator_update = with_edges_term
         if fm_weight > 0:
             trainer.adversarial_terms = with_feature_matching
         encode = trainer.translator.encode
@@ -197,11 +247,12 @@ def main() -> None:
     parser.add_argument("--cycle-noise", type=float, default=0.0)
     parser.add_argument("--spectral-norm", action="store_true")
     parser.add_argument("--dihedral", action="store_true")
+    parser.add_argument("--shared-edges", type=float, default=0.0)
     args, rest = parser.parse_known_args()
     sys.argv = [str(REPO / "scripts/studies/translation_curves.py"), *rest]
     terms = add_terms(
         args.feature_matching, args.latent_dis, args.colour_swd, args.cycle_noise,
-        args.spectral_norm, args.dihedral,
+        args.spectral_norm, args.dihedral, args.shared_edges,
     )
     translation_curves.main(after_build=terms)
 
