@@ -19,7 +19,13 @@ the product; docs/training_quality.md, seventh and eighth rounds, has what they 
 - `--shared-edges W`: one small decoder, shared by both domains, reads each code mu and must
   draw its own input's edge map (Sobel magnitude of the blurred luminance, scaled per image);
   W x its L1 error. A dark road on the aerial and a white one on the map have the same edges,
-  so the codes must carry them alike (a polarity-free prior: translation keeps geometry).
+  so the codes must carry them alike (a polarity-free prior: translation keeps geometry);
+- `--gan-ramp N`: the generator's adversarial term grows linearly from 0 to its weight over
+  the first N steps (D trains at full weight throughout): the autoencoders learn first;
+- `--lr-warmup N`: the E/G learning rate grows linearly from lr/N to lr over the first N steps;
+- `--mean-colour-bias`: each decoder's last bias starts at atanh of its domain's mean train
+  colour, so both decoders start by painting their domain's average colour (no labels: the
+  unpaired images of each domain alone).
 
 Every other flag is `translation_curves.py`'s, e.g.
 
@@ -39,6 +45,8 @@ sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
 
 import translation_curves  # noqa: E402
 
+from pipeline.data.shard_reader import load_split  # noqa: E402
+from unit_core.inputs import to_model_range  # noqa: E402
 from unit_core.unit.trainer import UnitTrainer  # noqa: E402
 from unit_core.weight_average import WeightAverage  # noqa: E402
 
@@ -153,6 +161,9 @@ def add_terms(
     spectral_norm: bool = False,
     dihedral: bool = False,
     edges_weight: float = 0.0,
+    gan_ramp: int = 0,
+    lr_warmup: int = 0,
+    mean_colour_bias: bool = False,
 ):
     """An `after_build` hook for `translation_curves.main` adding the two terms (weight 0:
     absent). Feature matching joins the adversarial terms; the code term is appended last,
@@ -207,6 +218,32 @@ def add_terms(
             trainer.generator_update = with_edges_term
         if fm_weight > 0:
             trainer.adversarial_terms = with_feature_matching
+        if gan_ramp > 0:
+
+            def with_ramped_gan(x_a, x_b, a2b, b2a):
+                terms = adversarial_terms(x_a, x_b, a2b, b2a)
+                if "gen_adv" in terms:
+                    terms["gen_adv"] = terms["gen_adv"] * min(1.0, (trainer.step + 1) / gan_ramp)
+                return terms
+
+            trainer.adversarial_terms = with_ramped_gan
+        if mean_colour_bias:
+            for domain, back in (("a", trainer.translator.generator_back_a),
+                                 ("b", trainer.translator.generator_back_b)):  # fmt: skip
+                images = to_model_range(load_split(manifest, domain, "train").images)
+                mean = images.mean((0, 2, 3)).clamp(-0.95, 0.95)
+                last = [m for m in back.modules() if isinstance(m, nn.Conv2d | nn.ConvTranspose2d)]
+                with torch.no_grad():
+                    last[-1].bias.copy_(torch.atanh(mean))
+        if lr_warmup > 0:
+            update, lr = trainer.generator_update, trainer.cfg.optimizer.lr
+
+            def warmed_up_update(losses):
+                for group in trainer.gen_optimizer.param_groups:
+                    group["lr"] = lr * min(1.0, (trainer.step + 1) / lr_warmup)
+                return update(losses)
+
+            trainer.generator_update = warmed_up_update
         encode = trainer.translator.encode
 
         def encode_noisy_translations(x_a, x_b):
@@ -248,11 +285,15 @@ def main() -> None:
     parser.add_argument("--spectral-norm", action="store_true")
     parser.add_argument("--dihedral", action="store_true")
     parser.add_argument("--shared-edges", type=float, default=0.0)
+    parser.add_argument("--gan-ramp", type=int, default=0, metavar="N")
+    parser.add_argument("--lr-warmup", type=int, default=0, metavar="N")
+    parser.add_argument("--mean-colour-bias", action="store_true")
     args, rest = parser.parse_known_args()
     sys.argv = [str(REPO / "scripts/studies/translation_curves.py"), *rest]
     terms = add_terms(
         args.feature_matching, args.latent_dis, args.colour_swd, args.cycle_noise,
-        args.spectral_norm, args.dihedral, args.shared_edges,
+        args.spectral_norm, args.dihedral, args.shared_edges, args.gan_ramp, args.lr_warmup,
+        args.mean_colour_bias,
     )
     translation_curves.main(after_build=terms)
 
