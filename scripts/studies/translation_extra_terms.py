@@ -34,6 +34,7 @@ Every other flag is `translation_curves.py`'s, e.g.
 
 import argparse
 import sys
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import torch
@@ -153,149 +154,183 @@ def random_dihedral(images: torch.Tensor, draws: torch.Generator) -> torch.Tenso
     ])
 
 
-def add_terms(
-    fm_weight: float,
-    latent_weight: float,
-    swd_weight: float = 0.0,
-    cycle_noise: float = 0.0,
-    spectral_norm: bool = False,
-    dihedral: bool = False,
-    edges_weight: float = 0.0,
-    gan_ramp: int = 0,
-    lr_warmup: int = 0,
-    mean_colour_bias: bool = False,
-):
-    """An `after_build` hook for `translation_curves.main` adding the two terms (weight 0:
-    absent). Feature matching joins the adversarial terms; the code term is appended last,
-    just before the generator update, reading the codes of the step's own forward (kept by a
-    forward hook). Those are the places the measured runs added them: GAN runs differ at the
-    float level when the loss terms are summed in another order."""
+@dataclass(frozen=True)
+class StudyChanges:
+    """The study-only changes of one run (the module docstring's flags); defaults: none."""
 
-    def hook(trainer: UnitTrainer, manifest) -> None:
-        step_outputs = {}
-        trainer.translator.register_forward_hook(
-            lambda module, inputs, out: step_outputs.update(out=out, inputs=inputs)
-        )
-        adversarial_terms, generator_update = trainer.adversarial_terms, trainer.generator_update
+    feature_matching: float = 0.0
+    latent_dis: float = 0.0
+    colour_swd: float = 0.0
+    cycle_noise: float = 0.0
+    spectral_norm: bool = False
+    dihedral: bool = False
+    shared_edges: float = 0.0
+    gan_ramp: int = 0
+    lr_warmup: int = 0
+    mean_colour_bias: bool = False
+
+
+def start_decoders_at_mean_colour(trainer: UnitTrainer, manifest) -> None:
+    for domain, back in (("a", trainer.translator.generator_back_a),
+                         ("b", trainer.translator.generator_back_b)):  # fmt: skip
+        images = to_model_range(load_split(manifest, domain, "train").images)
+        mean = images.mean((0, 2, 3)).clamp(-0.95, 0.95)
+        convs = [m for m in back.modules() if isinstance(m, nn.Conv2d | nn.ConvTranspose2d)]
+        with torch.no_grad():
+            convs[-1].bias.copy_(torch.atanh(mean))
+
+
+def spectral_norm_discriminators(trainer: UnitTrainer) -> None:
+    """The optimizer keeps the same weight tensors (now `.original`); D's parameter order
+    changes, so its weight average starts afresh."""
+    for module in trainer.discriminators.modules():
+        if isinstance(module, nn.Conv2d):
+            nn.utils.parametrizations.spectral_norm(module)
+    if trainer.averages is not None:
+        decay = trainer.averages[1].decay
+        trainer.averages = (trainer.averages[0], WeightAverage(trainer.discriminators, decay))
+
+
+def noisy_cycle(trainer: UnitTrainer, sigma: float) -> None:
+    encode = trainer.translator.encode
+
+    def encode_noisy_translations(x_a, x_b):
+        # Only the cycle encodes tensors that carry gradient (the step's translations).
+        if x_a.requires_grad:
+            x_a, x_b = (x + sigma * torch.randn_like(x) for x in (x_a, x_b))
+        return encode(x_a, x_b)
+
+    trainer.translator.encode = encode_noisy_translations
+
+
+def dihedral_inputs(trainer: UnitTrainer) -> None:
+    train_step, draws = trainer.train_step, torch.Generator().manual_seed(1234)
+    trainer.train_step = lambda x_a, x_b: train_step(
+        random_dihedral(x_a, draws), random_dihedral(x_b, draws)
+    )
+
+
+def add_adversarial_terms(trainer: UnitTrainer, changes: StudyChanges) -> None:
+    """Feature matching, colour SWD and the ramp act on the adversarial terms, each wrapping
+    the one before (one per run so far)."""
+    if changes.feature_matching > 0:
+        base_fm = trainer.adversarial_terms
 
         def with_feature_matching(x_a, x_b, a2b, b2a):
-            terms = adversarial_terms(x_a, x_b, a2b, b2a)
-            terms["feature_matching"] = fm_weight * feature_matching(trainer, x_a, x_b, a2b, b2a)
+            terms = base_fm(x_a, x_b, a2b, b2a)
+            weight = changes.feature_matching
+            terms["feature_matching"] = weight * feature_matching(trainer, x_a, x_b, a2b, b2a)
             return terms
+
+        trainer.adversarial_terms = with_feature_matching
+    if changes.colour_swd > 0:
+        base_swd = trainer.adversarial_terms
 
         def with_colour_swd(x_a, x_b, a2b, b2a):
-            terms = adversarial_terms(x_a, x_b, a2b, b2a)
-            terms["colour_swd"] = swd_weight * (colour_swd(x_a, b2a) + colour_swd(x_b, a2b))
+            terms = base_swd(x_a, x_b, a2b, b2a)
+            distance = colour_swd(x_a, b2a) + colour_swd(x_b, a2b)
+            terms["colour_swd"] = changes.colour_swd * distance
             return terms
 
-        def with_latent_term(losses):
-            out = step_outputs["out"]
-            losses["latent_adv"] = latent_weight * latent_adversarial(trainer, out.mu_a, out.mu_b)
-            return generator_update(losses)
+        trainer.adversarial_terms = with_colour_swd
+    if changes.gan_ramp > 0:
+        base_ramp = trainer.adversarial_terms
 
-        if edges_weight > 0:
-            n_down = trainer.cfg.model.n_downsample
-            shape = (1, manifest.image["channels"], manifest.image["height"], manifest.image["width"])
-            with torch.no_grad():
-                code_channels = trainer.translator.encode(torch.zeros(shape), torch.zeros(shape))[0]
-            decoder = edge_decoder(code_channels.shape[1], n_down)
-            optimizer = torch.optim.Adam(
-                decoder.parameters(), trainer.cfg.optimizer.lr, betas=(0.5, 0.999)
+        def with_ramped_gan(x_a, x_b, a2b, b2a):
+            terms = base_ramp(x_a, x_b, a2b, b2a)
+            if "gen_adv" in terms:
+                scale = min(1.0, (trainer.step + 1) / changes.gan_ramp)
+                terms["gen_adv"] = terms["gen_adv"] * scale
+            return terms
+
+        trainer.adversarial_terms = with_ramped_gan
+
+
+def add_generator_terms(trainer: UnitTrainer, changes: StudyChanges, manifest, step) -> None:
+    """The shared edge decoder and the code discriminator join the losses just before the
+    generator update, reading the step's own forward (`step`: its inputs and outputs); the
+    warm-up sets the learning rate of that update."""
+    if changes.shared_edges > 0:
+        base_edges = trainer.generator_update
+        image = manifest.image
+        shape = (1, image["channels"], image["height"], image["width"])
+        with torch.no_grad():
+            codes = trainer.translator.encode(torch.zeros(shape), torch.zeros(shape))[0]
+        decoder = edge_decoder(codes.shape[1], trainer.cfg.model.n_downsample)
+        optimizer = torch.optim.Adam(
+            decoder.parameters(), trainer.cfg.optimizer.lr, betas=(0.5, 0.999)
+        )
+
+        def with_edges_term(losses):
+            out, (x_a, x_b) = step["out"], step["inputs"][:2]
+            error = sum(
+                (decoder(mu) - edge_map(x)).abs().mean()
+                for mu, x in ((out.mu_a, x_a), (out.mu_b, x_b))
             )
+            losses["shared_edges"] = changes.shared_edges * error
+            optimizer.zero_grad(set_to_none=True)
+            result = base_edges(losses)
+            optimizer.step()
+            return result
 
-            def with_edges_term(losses):
-                out, (x_a, x_b) = step_outputs["out"], step_outputs["inputs"][:2]
-                error = sum(
-                    (decoder(mu) - edge_map(x)).abs().mean()
-                    for mu, x in ((out.mu_a, x_a), (out.mu_b, x_b))
-                )
-                losses["shared_edges"] = edges_weight * error
-                optimizer.zero_grad(set_to_none=True)
-                result = generator_update(losses)
-                optimizer.step()
-                return result
+        trainer.generator_update = with_edges_term
+    if changes.latent_dis > 0:
+        base_latent = trainer.generator_update
 
-            trainer.generator_update = with_edges_term
-        if fm_weight > 0:
-            trainer.adversarial_terms = with_feature_matching
-        if gan_ramp > 0:
+        def with_latent_term(losses):
+            out = step["out"]
+            term = latent_adversarial(trainer, out.mu_a, out.mu_b)
+            losses["latent_adv"] = changes.latent_dis * term
+            return base_latent(losses)
 
-            def with_ramped_gan(x_a, x_b, a2b, b2a):
-                terms = adversarial_terms(x_a, x_b, a2b, b2a)
-                if "gen_adv" in terms:
-                    terms["gen_adv"] = terms["gen_adv"] * min(1.0, (trainer.step + 1) / gan_ramp)
-                return terms
+        trainer.generator_update = with_latent_term
+    if changes.lr_warmup > 0:
+        base_warmup, lr = trainer.generator_update, trainer.cfg.optimizer.lr
 
-            trainer.adversarial_terms = with_ramped_gan
-        if mean_colour_bias:
-            for domain, back in (("a", trainer.translator.generator_back_a),
-                                 ("b", trainer.translator.generator_back_b)):  # fmt: skip
-                images = to_model_range(load_split(manifest, domain, "train").images)
-                mean = images.mean((0, 2, 3)).clamp(-0.95, 0.95)
-                last = [m for m in back.modules() if isinstance(m, nn.Conv2d | nn.ConvTranspose2d)]
-                with torch.no_grad():
-                    last[-1].bias.copy_(torch.atanh(mean))
-        if lr_warmup > 0:
-            update, lr = trainer.generator_update, trainer.cfg.optimizer.lr
+        def warmed_up_update(losses):
+            for group in trainer.gen_optimizer.param_groups:
+                group["lr"] = lr * min(1.0, (trainer.step + 1) / changes.lr_warmup)
+            return base_warmup(losses)
 
-            def warmed_up_update(losses):
-                for group in trainer.gen_optimizer.param_groups:
-                    group["lr"] = lr * min(1.0, (trainer.step + 1) / lr_warmup)
-                return update(losses)
+        trainer.generator_update = warmed_up_update
 
-            trainer.generator_update = warmed_up_update
-        encode = trainer.translator.encode
 
-        def encode_noisy_translations(x_a, x_b):
-            # Only the cycle encodes tensors that carry gradient (the step's translations).
-            if x_a.requires_grad:
-                x_a, x_b = (x + cycle_noise * torch.randn_like(x) for x in (x_a, x_b))
-            return encode(x_a, x_b)
+def add_terms(changes: StudyChanges):
+    """An `after_build` hook for `translation_curves.main` making `changes`. Each term sits
+    where its measured runs added it: GAN runs differ at the float level when the loss terms
+    are summed in another order."""
 
-        if dihedral:
-            train_step, draws = trainer.train_step, torch.Generator().manual_seed(1234)
-
-            def augmented_step(x_a, x_b):
-                return train_step(random_dihedral(x_a, draws), random_dihedral(x_b, draws))
-
-            trainer.train_step = augmented_step
-        if spectral_norm:  # the optimizer keeps the same weight tensors (now `.original`)
-            for module in trainer.discriminators.modules():
-                if isinstance(module, nn.Conv2d):
-                    nn.utils.parametrizations.spectral_norm(module)
-            if trainer.averages is not None:  # D's parameter order changed: average afresh
-                decay = trainer.averages[1].decay
-                trainer.averages = (trainer.averages[0], WeightAverage(trainer.discriminators, decay))
-        if cycle_noise > 0:
-            trainer.translator.encode = encode_noisy_translations
-        if swd_weight > 0:
-            trainer.adversarial_terms = with_colour_swd
-        if latent_weight > 0:
-            trainer.generator_update = with_latent_term
+    def hook(trainer: UnitTrainer, manifest) -> None:
+        step: dict = {}
+        trainer.translator.register_forward_hook(
+            lambda module, inputs, out: step.update(out=out, inputs=inputs)
+        )
+        if changes.mean_colour_bias:
+            start_decoders_at_mean_colour(trainer, manifest)
+        if changes.spectral_norm:
+            spectral_norm_discriminators(trainer)
+        if changes.cycle_noise > 0:
+            noisy_cycle(trainer, changes.cycle_noise)
+        if changes.dihedral:
+            dihedral_inputs(trainer)
+        add_adversarial_terms(trainer, changes)
+        add_generator_terms(trainer, changes, manifest, step)
 
     return hook
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], add_help=False)
-    parser.add_argument("--feature-matching", type=float, default=0.0)
-    parser.add_argument("--latent-dis", type=float, default=0.0)
-    parser.add_argument("--colour-swd", type=float, default=0.0)
-    parser.add_argument("--cycle-noise", type=float, default=0.0)
-    parser.add_argument("--spectral-norm", action="store_true")
-    parser.add_argument("--dihedral", action="store_true")
-    parser.add_argument("--shared-edges", type=float, default=0.0)
-    parser.add_argument("--gan-ramp", type=int, default=0, metavar="N")
-    parser.add_argument("--lr-warmup", type=int, default=0, metavar="N")
-    parser.add_argument("--mean-colour-bias", action="store_true")
+    for field in fields(StudyChanges):
+        flag = "--" + field.name.replace("_", "-")
+        if field.type is bool:
+            parser.add_argument(flag, action="store_true")
+        else:
+            parser.add_argument(flag, type=field.type, default=field.default)
     args, rest = parser.parse_known_args()
     sys.argv = [str(REPO / "scripts/studies/translation_curves.py"), *rest]
-    terms = add_terms(
-        args.feature_matching, args.latent_dis, args.colour_swd, args.cycle_noise,
-        args.spectral_norm, args.dihedral, args.shared_edges, args.gan_ramp, args.lr_warmup,
-        args.mean_colour_bias,
-    )
-    translation_curves.main(after_build=terms)
+    changes = StudyChanges(**{f.name: getattr(args, f.name) for f in fields(StudyChanges)})
+    translation_curves.main(after_build=add_terms(changes))
 
 
 if __name__ == "__main__":
