@@ -210,29 +210,36 @@ def dihedral_inputs(trainer: UnitTrainer) -> None:
     )
 
 
+def append_adversarial_term(trainer: UnitTrainer, name: str, term) -> None:
+    """Wrap the trainer's current `adversarial_terms`: its terms, then `term(x_a, x_b, a2b,
+    b2a)` under `name`."""
+    base = trainer.adversarial_terms
+
+    def with_term(x_a, x_b, a2b, b2a):
+        terms = base(x_a, x_b, a2b, b2a)
+        terms[name] = term(x_a, x_b, a2b, b2a)
+        return terms
+
+    trainer.adversarial_terms = with_term
+
+
 def add_adversarial_terms(trainer: UnitTrainer, changes: StudyChanges) -> None:
     """Feature matching, colour SWD and the ramp act on the adversarial terms, each wrapping
     the one before (one per run so far)."""
     if changes.feature_matching > 0:
-        base_fm = trainer.adversarial_terms
-
-        def with_feature_matching(x_a, x_b, a2b, b2a):
-            terms = base_fm(x_a, x_b, a2b, b2a)
-            weight = changes.feature_matching
-            terms["feature_matching"] = weight * feature_matching(trainer, x_a, x_b, a2b, b2a)
-            return terms
-
-        trainer.adversarial_terms = with_feature_matching
+        append_adversarial_term(
+            trainer,
+            "feature_matching",
+            lambda x_a, x_b, a2b, b2a: changes.feature_matching
+            * feature_matching(trainer, x_a, x_b, a2b, b2a),
+        )
     if changes.colour_swd > 0:
-        base_swd = trainer.adversarial_terms
-
-        def with_colour_swd(x_a, x_b, a2b, b2a):
-            terms = base_swd(x_a, x_b, a2b, b2a)
-            distance = colour_swd(x_a, b2a) + colour_swd(x_b, a2b)
-            terms["colour_swd"] = changes.colour_swd * distance
-            return terms
-
-        trainer.adversarial_terms = with_colour_swd
+        append_adversarial_term(
+            trainer,
+            "colour_swd",
+            lambda x_a, x_b, a2b, b2a: changes.colour_swd
+            * (colour_swd(x_a, b2a) + colour_swd(x_b, a2b)),
+        )
     if changes.gan_ramp > 0:
         base_ramp = trainer.adversarial_terms
 
