@@ -1,27 +1,55 @@
 """All-or-nothing writes: a file under a temporary name then renamed, a folder built beside the
 old one then swapped in. A crash mid-write never leaves a truncated file or a half-filled
 folder under the real name, and a failed run never replaces the last good output.
+
+One file writer for every caller (`storage.write_bytes_atomic`, checkpoints, metrics.json): the
+file ends with the mode a plain `open()` gives, 0o666 less the umask. `tempfile.mkstemp` would
+leave 0o600, so a checkpoint or metrics file written by one user could not be read by a teammate
+or a service reading the shared folder.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import shutil
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# `.NAME.<pid>.<random>.tmp`: the pid lets a later run remove it if this one is killed
+# (`storage.remove_abandoned_temp_files`)
+TEMP_NAME = re.compile(r"\..+\.(?P<pid>\d+)\.[^.]+\.tmp")
+_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
-def write_atomic(path: Path, write: Any) -> None:
-    """Call `write(tmp_path)` then rename tmp_path to `path` (same folder, so rename is atomic)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+
+def write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
+    """Call `write(tmp_path)` then rename tmp_path to `path` (same folder, so rename is atomic).
+
+    The temporary file is created empty, exclusively, with mode 0o666 for the kernel to apply
+    the umask to — as `open()` does, and without reading the umask (`os.umask` sets it: racy
+    under threads).
+    """
+    tmp = _create_temp_file(path)
     try:
-        write(Path(tmp))
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _create_temp_file(path: Path) -> Path:
+    """An empty new file `.NAME.<pid>.<random>.tmp` beside `path`, with open()'s mode."""
+    for _ in range(100):  # 64 random bits: a clash is a stale file of a reused pid at most
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
+        try:
+            os.close(os.open(tmp, _OPEN_FLAGS, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 def replace_folder(target: Path, fill: Any) -> None:

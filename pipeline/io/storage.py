@@ -12,10 +12,9 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import re
-import tempfile
 from pathlib import Path
 
+from pipeline.io.atomic import TEMP_NAME, write_atomic
 from pipeline.io.errors import DataError
 from pipeline.io.processes import process_alive
 
@@ -172,18 +171,7 @@ def write_bytes_atomic(uri: str, data: bytes) -> None:
         return
     path = Path(uri)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # `.NAME.<pid>.<random>.tmp`: the pid lets a later run remove it if this one is killed
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
-    )
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda tmp: tmp.write_bytes(data))
 
 
 def remove_abandoned_temp_files(folder: str) -> list[str]:
@@ -196,7 +184,7 @@ def remove_abandoned_temp_files(folder: str) -> list[str]:
         return []
     removed = []
     for entry in Path(folder).glob(".*.tmp"):
-        match = _TEMP_NAME.fullmatch(entry.name)
+        match = TEMP_NAME.fullmatch(entry.name)
         if match is None or process_alive(int(match["pid"])):
             continue
         entry.unlink(missing_ok=True)
@@ -204,15 +192,6 @@ def remove_abandoned_temp_files(folder: str) -> list[str]:
     if removed:
         log.warning("removed %d temp file(s) left in %s by killed runs", len(removed), folder)
     return removed
-
-
-_TEMP_NAME = re.compile(r"\..+\.(?P<pid>\d+)\.[^.]+\.tmp")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def exists(uri: str) -> bool:
