@@ -16,9 +16,9 @@ a worker count larger than the local GPU count is skipped (one GPU per worker).
 
 Each run's wall time is also split (Ray start, per-fit overhead, training, evaluation,
 tracking, checkpoints; `time_split`) from the stage's logged timings and rank 0's
-`loop_seconds` in train_run.json.
+`loop_seconds` in the run record (`<train.output>.run.json`, `pipeline.io.run_outputs`).
 
-Figures come from the run's `train_history.json` (rank 0 logs every `tracking.log_every`
+Figures come from the run record's `throughput` (rank 0 logs every `tracking.log_every`
 steps). The first logged window is dropped as warm-up (first-step allocations, DDP set-up,
 cold caches); the remaining windows are pooled weighted by their time. Caveats: per-worker
 figures are rank 0's (ranks run in lock-step under DDP); peak RSS is rank 0's host memory;
@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.io.params_file import apply_overrides, load_params
+from pipeline.io.run_outputs import load_trained
 from pipeline.train.config import TrainConfig
 
 log = logging.getLogger("pipeline.bench_train")
@@ -128,7 +129,7 @@ SPLIT = (  # (key, header) of the wall-time split, in the order a run spends it
 def time_split(wall: float, driver: dict[str, float], loop: dict[str, float]) -> dict[str, float]:
     """Where a stage's wall time went, in seconds (the keys of SPLIT; they add up to `wall`).
 
-    driver: `pipeline.train`'s logged timings; loop: rank 0's `loop_seconds` (train_run.json).
+    driver: `pipeline.train`'s logged timings; loop: rank 0's `loop_seconds` (the run record).
     per-fit overhead = Ray Train's fit minus what rank 0's loop accounts for: worker start-up,
     process group, model build and data load (`worker_setup`, also reported alone), the final
     checkpoint's upload and teardown. tracking = MLflow run start and end, metric and image
@@ -226,8 +227,6 @@ def run_stage(
 
 def bench_one(params_file: Path, sets: list[str], workers: int, steps: int, scratch: Path):
     """One worker count: run the stage and summarise its history (None when skipped)."""
-    from pipeline.train.outputs import HISTORY_FILE, RUN_FILE  # pulls in MLflow: not for --help
-
     scratch.mkdir(parents=True)
     overrides = bench_overrides(workers, steps, scratch) + sets
     params = apply_overrides(load_params(params_file), overrides)
@@ -238,9 +237,8 @@ def bench_one(params_file: Path, sets: list[str], workers: int, steps: int, scra
         return None
     log.info("%d worker(s), %d steps (log: %s)", workers, steps, scratch / "train.log")
     wall = run_stage(params_file, overrides, scratch)
-    out = Path(train.output)
-    history = json.loads((out / HISTORY_FILE).read_text())
-    summary = json.loads((out / RUN_FILE).read_text())
+    summary = load_trained(train.output)  # train_run.json and the run record beside it
+    history = summary["throughput"]
     if summary["num_workers"] != workers or summary["step"] != steps:
         raise RuntimeError(f"run did {summary['step']} steps on {summary['num_workers']} workers")
     split = time_split(

@@ -117,8 +117,8 @@ def prepared_shards(check: Check, section: str, preset: Path | None) -> Path:
 def run_section_stage(
     check: Check, name: str, section: str, steps: int, extra: list[str], preset: Path | None = None
 ) -> tuple[float, list[dict[str, Any]], dict[str, Any]]:
-    """Run the stage on `section`; (wall s, train_history.json, train_run.json)."""
-    from pipeline.io.run_outputs import HISTORY_FILE, RUN_FILE
+    """Run the stage on `section`; (wall s, train_history.json, train_run.json + run record)."""
+    from pipeline.io.run_outputs import HISTORY_FILE, load_trained
 
     scratch = check.scratch / name
     scratch.mkdir()
@@ -127,7 +127,7 @@ def run_section_stage(
     args = ("--section", section, *(("--preset", str(preset)) if preset else ()))
     wall = run_stage(check.params, overrides, scratch, args)
     history = json.loads((scratch / "out" / HISTORY_FILE).read_text())
-    summary = json.loads((scratch / "out" / RUN_FILE).read_text())
+    summary = load_trained(scratch / "out")
     return wall, history, summary
 
 
@@ -135,10 +135,10 @@ def ray_train(check: Check) -> dict[str, Any]:
     """The translation stage on 1 Ray Train worker (GPU when CUDA), `ray_steps` steps."""
     steps = check.ray_steps
     every = max(1, steps // 5)
-    wall, history, summary = run_section_stage(
+    wall, _, summary = run_section_stage(
         check, "ray_train", "train", steps, [f"tracking.log_every={every}"]
     )
-    rates = [r["images_per_s_per_worker"] for r in history[1:]] or [0.0]
+    rates = [r["images_per_s_per_worker"] for r in summary["throughput"][1:]] or [0.0]
     return {"ok": summary["step"] == steps, "steps": summary["step"], "wall_s": wall,
             "use_gpu": check.cuda, "images_per_s_after_first_window": max(rates)}  # fmt: skip
 

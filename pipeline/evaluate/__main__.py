@@ -30,7 +30,7 @@ from typing import Any, ClassVar, Literal
 from pipeline.data.shard_reader import load_manifest
 from pipeline.io.atomic import write_atomic
 from pipeline.io.params_file import load_run_params, stage_prog
-from pipeline.io.run_outputs import RUN_FILE
+from pipeline.io.run_outputs import load_trained
 from pipeline.tasks import TASKS
 from pipeline.tracking import TrackingConfig, TrainingRun
 from pipeline.train.config import TrainConfig
@@ -85,12 +85,10 @@ def evaluate(params: dict[str, Any], section: str = "train") -> dict[str, Any]:
     """Score the model `unit-pipeline train --section` wrote; return the metrics in metrics.json."""
     settings = EvaluateSettings.from_params(params, section)
     cfg, train = settings.evaluate, settings.train
-    run_file = Path(train.output) / RUN_FILE
-    if not run_file.is_file():
-        raise ValueError(
-            f"{run_file}: no trained model; run `python -m pipeline.train --section {section}`"
-        )
-    trained = json.loads(run_file.read_text())
+    try:  # the output's train_run.json and the run record beside it (MLflow run id, manifest)
+        trained = load_trained(train.output)
+    except ValueError as err:
+        raise ValueError(f"{err}; run `python -m pipeline.train --section {section}`") from None
     manifest = load_manifest(trained["manifest"])
     metrics = TASKS[train.task].evaluate(Path(train.output), manifest, cfg)
     metrics["step"] = trained["step"]

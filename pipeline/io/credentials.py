@@ -2,10 +2,11 @@
 
 Why refuse instead of redact: a value from params.yaml, a preset or `--set` (a run name, an
 experiment name, a path or URI) is copied to places no redaction reaches — the MLflow run name,
-`outputs/*/train_run.json`, the `ray_results/` folder name, Ray's logs and stderr. Redacting it in
-MLflow alone also broke resuming, since the run is found again by its run-name tag. So the one
-rule is: names are not secrets, and a configured value holding a credential is an error
-(`ConfigError` naming the params key or flag, never the value), raised before Ray or MLflow start.
+`outputs/*/train_run.json` and `outputs/*.run.json`, the `ray_results/` folder name, Ray's logs
+and stderr. Redacting it in MLflow alone also broke resuming, since the run is found again by
+its run-name tag. So the one rule is: names are not secrets, and a configured value holding a
+credential is an error (`ConfigError` naming the params key or flag, never the value), raised
+before Ray or MLflow start.
 
 A credential is the value of one of `CREDENTIAL_ENV_NAMES`, or of any variable whose name ends
 in `_SECRET`, `_TOKEN`, `_PASSWORD` or `_KEY`, when at least `MIN_CREDENTIAL_LENGTH` characters

@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from pipeline.train.run import WorkerSettings
 
 log = logging.getLogger("pipeline.train")
-# Where rank 0's time inside the Ray worker goes (summed over resumes): train_run.json
-# `loop_seconds`, read by `pipeline.bench_train`.
+# Where rank 0's time inside the Ray worker goes (summed over resumes): the run record's
+# `loop_seconds` (`pipeline.io.run_outputs`), read by `pipeline.bench_train`.
 SECONDS = ("worker_setup", "train_steps", "data_wait", "evaluation", "tracking", "checkpoint")
 
 
@@ -53,7 +53,7 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     if checkpoint is not None:
         state, progress = read_checkpoint(checkpoint, rank)
         task.load_state_dict(state)
-        progress.setdefault("resumed_from", []).append(task.step)  # restarts, for train_run.json
+        progress.setdefault("resumed_from", []).append(task.step)  # restarts, for the run record
         log.info("rank %d resumed at step %d", rank, task.step)
     # Ranks draw different latent noise; seeded from the step so a resume is reproducible.
     task.reseed_noise(train.seed * 1_000_003 + rank * 7919 + task.step)

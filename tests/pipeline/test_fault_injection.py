@@ -10,7 +10,6 @@ killed worker is `test_train_e2e.py::test_killed_worker_run_still_completes_at_t
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
@@ -26,6 +25,7 @@ from PIL import Image
 
 from pipeline.data.manifest import load_manifest
 from pipeline.data.shard_reader import load_split
+from pipeline.io.run_outputs import load_trained
 from tests.pipeline.data.tiny_params import aerial_params
 from tests.pipeline.train_fixtures import tiny_training_params
 from tests.pipeline.translate.fixtures import save_model, unit_trainer, write_images  # noqa: F401
@@ -148,6 +148,6 @@ def test_killed_training_job_resumes_from_a_checkpoint(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", *args], cwd=REPO, env=_env(),
                           capture_output=True, timeout=300, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr.decode()[-2000:]
-    trained = json.loads((out / "train_run.json").read_text())
+    trained = load_trained(out)
     assert trained["step"] == 12
     assert trained["resumed_from_steps"] and trained["resumed_from_steps"][0] >= 2

@@ -8,7 +8,6 @@ and sees them.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
+from pipeline.io.run_outputs import load_trained
 from tests.fixtures.ray_head import RayHead
 from tests.pipeline.train_fixtures import REPO, tiny_training_params
 
@@ -46,7 +46,7 @@ def test_job_submit_trains_on_a_ray_head(ray_head: RayHead, tmp_path: Path) -> N
     connected = rf"Connecting to existing Ray cluster at address: [\w.:\[\]-]+:{gcs_port}\.\.\."
     assert re.search(connected, driver_log.read_text()), driver_log.read_text()[-3000:]
 
-    trained = json.loads((tmp_path / "out" / "train_run.json").read_text())
+    trained = load_trained(tmp_path / "out")
     assert trained["step"] == 6 and trained["num_workers"] == 2
     assert trained["storage_path"] == str(tmp_path / "ray_results")
     run_dir = Path(trained["storage_path"]) / trained["run_name"]

@@ -14,6 +14,7 @@ from mlflow.tracking import MlflowClient
 
 from pipeline.evaluate import __main__ as evaluate
 from pipeline.io.params_file import merge_preset
+from pipeline.io.run_outputs import load_trained
 from pipeline.io.translator_weights import load_translator_weights
 from pipeline.train import __main__ as train
 from tests.pipeline.train_fixtures import REPO, tiny_training_params
@@ -38,7 +39,7 @@ def _train_and_evaluate(params: dict, root: Path) -> tuple[dict, dict]:
     assert train.main(["--params", str(params_file)]) == 0
     assert evaluate.main(["--params", str(params_file)]) == 0
     out = Path(params["train"]["output"])
-    trained = json.loads((out / "train_run.json").read_text())
+    trained = load_trained(out)
     metrics = json.loads((root / "eval" / out.name / "metrics.json").read_text())
     return trained, metrics
 

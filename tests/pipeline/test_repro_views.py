@@ -9,7 +9,6 @@ plot of dvc.yaml drawn offline with all its curves. Browser tests skip without C
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
+from pipeline.io.run_outputs import load_trained
 from tests.fixtures.chromium import OFFLINE_FLAG, browse, chromium, visible_text
 from tests.fixtures.mlflow_server import stop_process_group, wait_http_ok
 from tests.fixtures.processes import free_ports
@@ -115,7 +115,7 @@ def test_mlflow_ui_shows_the_training_run_its_data_code_hardware_and_images(
 
     # The logged model's page lists the evaluation on the dataset; the registry version links
     # back to the run and names the data.
-    trained = json.loads((reproduced.work / "outputs" / "translation" / "train_run.json").read_text())
+    trained = load_trained(reproduced.work / "outputs" / "translation")
     _, model = page(f"/models/{trained['mlflow_model_uri'].removeprefix('models:/')}")
     name, digest = dataset_input.dataset.name, dataset_input.dataset.digest
     assert {"test_pixel_accuracy", f"{name} (#{digest})", run.info.run_name} <= set(model), model

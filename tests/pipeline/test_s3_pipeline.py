@@ -24,6 +24,7 @@ from mlflow.tracking import MlflowClient
 
 from pipeline.evaluate import __main__ as evaluate
 from pipeline.io import storage
+from pipeline.io.run_outputs import load_trained
 from pipeline.prepare import __main__ as prepare
 from tests.fixtures.mlflow_server import MlflowServer
 from tests.fixtures.s3_server import CREDENTIALS
@@ -77,7 +78,7 @@ def test_prepare_train_evaluate_resume_all_in_s3(
     params_file.write_text(yaml.safe_dump(params))
 
     first_log = _train(params_file, tmp_path, mlflow_server.uri)
-    trained = json.loads((tmp_path / "out" / "train_run.json").read_text())
+    trained = load_trained(tmp_path / "out")
     assert trained["step"] == 6 and trained["storage_path"] == checkpoints
     assert trained["manifest"] == shards
     run_prefix = f"{checkpoints}/{trained['run_name']}"
@@ -108,7 +109,7 @@ def test_prepare_train_evaluate_resume_all_in_s3(
     recon_steps = [m.step for m in client.get_metric_history(run.info.run_id, "recon")]
     model_before = (tmp_path / "out" / "translator.pt").read_bytes()
     second_log = _train(params_file, tmp_path, mlflow_server.uri)
-    again = json.loads((tmp_path / "out" / "train_run.json").read_text())
+    again = load_trained(tmp_path / "out")
     assert again["mlflow_run_id"] == run.info.run_id and again["step"] == 6
     assert [m.step for m in client.get_metric_history(run.info.run_id, "recon")] == recon_steps
     assert (tmp_path / "out" / "translator.pt").read_bytes() == model_before

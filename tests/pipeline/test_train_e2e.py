@@ -17,6 +17,7 @@ import yaml
 from mlflow.tracking import MlflowClient
 
 from pipeline.evaluate import __main__ as evaluate
+from pipeline.io.run_outputs import load_trained
 from pipeline.train import __main__ as train
 from pipeline.train.run import PreparedRun
 from tests.pipeline.train_fixtures import tiny_training_params
@@ -44,13 +45,16 @@ def test_train_evaluate_and_resume(ray_local, tmp_path):
     assert train.main(["--params", params_file]) == 0
 
     out = tmp_path / "out"
-    trained = json.loads((out / "train_run.json").read_text())
+    trained = load_trained(out)  # train_run.json and the run record beside the folder
     assert trained["step"] == 6 and trained["num_workers"] == 2
     assert trained["resumed_from_steps"] == []  # an uninterrupted run
     assert (out / "translator.pt").is_file()
     history = json.loads((out / "train_history.json").read_text())
     assert [h["step"] for h in history] == [2, 4, 6]
     assert all(0.0 <= h["val_pixel_accuracy"] <= 1.0 for h in history)
+    assert not any("images_per_s" in h for h in history)  # timings: MLflow and the record
+    assert [t["step"] for t in trained["throughput"]] == [2, 4, 6]
+    assert "mlflow_run_id" not in json.loads((out / "train_run.json").read_text())
     run_dir = Path(trained["storage_path"]) / trained["run_name"]
     assert sorted(p.name for p in run_dir.glob("checkpoint_0*")) == [
         "checkpoint_00000003",
@@ -88,13 +92,15 @@ def test_train_evaluate_and_resume(ray_local, tmp_path):
     assert eval_run.data.metrics["val_diversity"] == 0.0
 
     # Same params again: Ray resumes the finished run at step 6, nothing is retrained, and
-    # the same MLflow run is continued rather than a second one created.
-    model_before = (out / "translator.pt").read_bytes()
+    # the same MLflow run is continued rather than a second one created. The DVC output is
+    # byte-identical (dvc.lock unchanged); only the run record beside it changes.
+    files_before = {p.name: p.read_bytes() for p in out.iterdir()}
     assert train.main(["--params", params_file]) == 0
     _, again = _only_run(params)
     assert again.info.run_id == run.info.run_id
     assert [m.step for m in client.get_metric_history(run.info.run_id, "recon")] == [2, 4, 6]
-    assert (out / "translator.pt").read_bytes() == model_before
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == files_before
+    assert load_trained(out)["resumed_from_steps"] == [6]
 
 
 def _this_runs_workers(since: float) -> list[psutil.Process]:
@@ -150,7 +156,7 @@ def test_killed_worker_run_still_completes_at_the_final_step(tmp_path):
     assert stage.returncode == 0, stage.stdout[-3000:] + stage.stderr[-3000:]
     killer.join()
     assert killed, "no train worker was found to kill"
-    trained = json.loads((tmp_path / "out" / "train_run.json").read_text())
+    trained = load_trained(tmp_path / "out")
     assert trained["step"] == steps
     # Any resume is from a checkpoint step (every 3). Whether Ray's restart resumes from the
     # checkpoint or from step 0 is not asserted: it varied between runs here (see the issue note).
