@@ -50,8 +50,15 @@ class EvaluateConfig(TypedConfig):
     threshold: int = 16  # colour difference counted as correct (0..255 levels, every channel)
     diversity_samples: int = 4  # sampled translations per image for the diversity metric
     register: bool = True  # register the model and move @champion when val improves
+    # Steps of each scoring classifier of the digit protocols (pipeline/tasks/digit_translation_eval.py)
+    scoring_steps: int = 500
 
     def validate(self, prefix: str = "") -> None:
+        require(
+            self.scoring_steps >= 1,
+            prefix + "scoring_steps",
+            f"must be >= 1, got {self.scoring_steps}",
+        )
         require(
             0 <= self.threshold <= 255,
             prefix + "threshold",
@@ -97,12 +104,16 @@ def evaluate(params: dict[str, Any], section: str = "train") -> dict[str, Any]:
     write_atomic(
         output / "metrics.json", lambda tmp: tmp.write_text(json.dumps(metrics, indent=1) + "\n")
     )
-    _track(settings.tracking, trained, metrics, cfg)
+    _track(settings.tracking, trained, metrics, cfg, train.registered_model or None)
     return metrics
 
 
 def _track(
-    tracking: TrackingConfig, trained: dict[str, Any], metrics: dict[str, Any], cfg: EvaluateConfig
+    tracking: TrackingConfig,
+    trained: dict[str, Any],
+    metrics: dict[str, Any],
+    cfg: EvaluateConfig,
+    registered_name: str | None = None,
 ) -> None:
     """Log eval numbers to the training's MLflow run; register and maybe crown the model.
 
@@ -113,12 +124,13 @@ def _track(
         numeric = {
             k: v
             for k, v in metrics.items()
-            if k.endswith(("_accuracy", "_baseline", "_gain", "_diversity"))
+            if k.endswith(("_accuracy", "_baseline", "_gain", "_diversity", "_rate"))
         }
         run.log_evaluation(numeric, trained["step"], trained.get("mlflow_model_uri"))
+        # None: the run has no validation metric (fixed budget), its newest version serves
         champion_value = metrics.get(tracking.champion_metric)
-        if cfg.register and trained.get("mlflow_model_uri") and champion_value is not None:
-            reg = run.register(trained["mlflow_model_uri"], champion_value)
+        if cfg.register and trained.get("mlflow_model_uri"):
+            reg = run.register(trained["mlflow_model_uri"], champion_value, registered_name)
             metrics["registered_version"] = reg.version
             metrics["champion"] = reg.is_champion
             log.info(

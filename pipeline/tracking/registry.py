@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 CHAMPION_ALIAS = "champion"
 METRIC_NAME_TAG = "champion_metric"
 METRIC_VALUE_TAG = "champion_metric_value"
+FIXED_BUDGET = "none"  # champion_metric of a run with no validation metric: the newest wins
 # Version tags naming what the version was trained on and by which run (the registry page shows
 # tags; MLflow's own run link is the version's run_id).
 SOURCE_RUN_TAG = "source_run_id"
@@ -61,15 +62,20 @@ def register_model(
     model_uri: str,
     name: str,
     metric_name: str,
-    metric_value: float,
+    metric_value: float | None,
     higher_is_better: bool = True,
     tracking_uri: str | None = None,
     tags: dict[str, str] | None = None,
 ) -> Registration:
     """Register `model_uri` (from `log_translator_model`) as a new version of `name`.
 
+    metric_value None: the run has no validation metric (a fixed step budget chose its
+    weights, as on the digits, where every label is some direction's target label); its
+    newest version is then @champion, tagged `champion_metric: none`.
     tags: extra version tags (the training run and dataset, see `TrainingRun.register`).
     """
+    if metric_value is None:
+        metric_name, metric_value = FIXED_BUDGET, math.nan
     client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
     _ensure_registered_model(client, name)
     source, model_id, run_id = _source_of(client, model_uri)
@@ -87,11 +93,14 @@ def register_model(
     if model_id is not None:
         _link_logged_model(client, model_id, name, str(version))
     champion = _current_champion(client, name)
-    wins = champion is None or _beats(
-        float(metric_value), metric_name, champion.tags, higher_is_better
-    )
-    if math.isnan(float(metric_value)):
-        wins = False
+    if metric_name == FIXED_BUDGET:
+        wins = True
+    else:
+        wins = champion is None or _beats(
+            float(metric_value), metric_name, champion.tags, higher_is_better
+        )
+        if math.isnan(float(metric_value)):
+            wins = False
     if wins:
         client.set_registered_model_alias(name, CHAMPION_ALIAS, version)
     log.info(

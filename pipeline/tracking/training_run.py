@@ -151,8 +151,11 @@ class TrainingRun:
         self._activate()
         return log_translator_model(translator, cfg, name)
 
-    def register(self, model_uri: str, metric_value: float) -> Registration:
-        """Register under `config.registered_model` (newest version; @champion if it wins).
+    def register(
+        self, model_uri: str, metric_value: float | None, name: str | None = None
+    ) -> Registration:
+        """Register under `name` or `config.registered_model` (newest version; @champion if it
+        wins; metric_value None: no validation metric, the newest is @champion).
 
         The version links back to this run (MLflow's "Source run") and carries the training
         dataset's name and digest as tags, so the registry page names the data version.
@@ -163,7 +166,7 @@ class TrainingRun:
             tags.update({DATASET_NAME_TAG: dataset[0], DATASET_DIGEST_TAG: dataset[1]})
         return register_model(
             model_uri,
-            self.config.registered_model,
+            name or self.config.registered_model,
             metric_name=self.config.champion_metric,
             metric_value=metric_value,
             higher_is_better=self.config.champion_higher_is_better,

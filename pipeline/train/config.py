@@ -56,7 +56,7 @@ class TrainConfig(TypedConfig):
 
     default_prefix: ClassVar[str] = "train."
 
-    task: Literal["translation", "adaptation"] = "translation"  # see pipeline/tasks
+    task: Literal["translation", "digit_translation", "adaptation"] = "translation"  # see pipeline/tasks
     model_params: str = "unit"  # the params.yaml section holding the task's model config
     dataset: str = "aerial_maps"  # a key of prepare.datasets
     manifest: str = ""  # default: that dataset's prepare output
@@ -68,6 +68,9 @@ class TrainConfig(TypedConfig):
     # Which weights the run exports: `last` (the fixed step budget's) or `best_val` (those with
     # the best val pixel accuracy at a logging step; translation with a paired val split only).
     select: Literal["last", "best_val"] = "last"
+    # Registry name of the model this run exports (empty: tracking.registered_model), so each
+    # experiment's model is found under its own name.
+    registered_model: str = ""
     scaling: ScalingSettings = field(default_factory=ScalingSettings)
     checkpoint: CheckpointSettings = field(default_factory=CheckpointSettings)
     # precision / memory_format / compile, each `auto` (per device: unit_core/speed_options.py)

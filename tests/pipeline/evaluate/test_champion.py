@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[3]
 class FakeRun:
     """Records what `_track` logs and registers instead of talking to MLflow."""
 
-    registered: list[tuple[str, float]] = []
+    registered: list[tuple[str, float | None, str | None]] = []
 
     @classmethod
     def start(cls, *args: Any, **kwargs: Any) -> FakeRun:
@@ -28,8 +28,8 @@ class FakeRun:
     def log_evaluation(self, metrics: dict[str, float], step: int, model_uri: Any) -> None:
         pass
 
-    def register(self, model_uri: str, value: float) -> Any:
-        self.registered.append((model_uri, value))
+    def register(self, model_uri: str, value: float | None, name: str | None = None) -> Any:
+        self.registered.append((model_uri, value, name))
         return type("Reg", (), {"name": "m", "version": "1", "is_champion": True})()
 
     def end(self, status: str) -> None:
@@ -37,7 +37,7 @@ class FakeRun:
 
 
 @pytest.fixture
-def fake_run(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float]]:
+def fake_run(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float | None, str | None]]:
     FakeRun.registered = []
     monkeypatch.setattr(evaluate_module, "TrainingRun", FakeRun)
     return FakeRun.registered
@@ -57,14 +57,16 @@ def test_default_agrees_with_params_yaml() -> None:
 def test_champion_metric_chooses_the_registered_value(fake_run, metric, value) -> None:
     metrics = dict(METRICS)
     _track(TrackingConfig(champion_metric=metric), TRAINED, metrics, EvaluateConfig())
-    assert fake_run == [("models:/m-1", value)]
+    assert fake_run == [("models:/m-1", value, None)]
     assert metrics["champion"] is True
 
 
-def test_no_registration_without_the_champion_metric(fake_run) -> None:
-    """A dataset without a paired val split has no val_pixel_accuracy: nothing to crown by."""
-    _track(TrackingConfig(), TRAINED, {"test_pixel_accuracy": 0.9}, EvaluateConfig())
-    assert fake_run == []
+def test_without_a_validation_metric_the_newest_version_serves(fake_run) -> None:
+    """A fixed-budget run (digits, adaptation) has no val metric: registered with none, under
+    its own section's name, never crowned by a test figure."""
+    _track(TrackingConfig(), TRAINED, {"test_pixel_accuracy": 0.9}, EvaluateConfig(),
+           "unit-digit-translator")
+    assert fake_run == [("models:/m-1", None, "unit-digit-translator")]
 
 
 def test_a_test_split_metric_is_refused() -> None:

@@ -110,6 +110,18 @@ def test_lower_is_better_and_nan_never_wins(logged_model) -> None:
     assert register_model(model_uri, name, "fid", 20.0, False, tracking_uri).is_champion
 
 
+def test_without_a_metric_the_newest_version_is_champion(logged_model) -> None:
+    """A fixed-budget run (no validation metric) crowns its newest version every time."""
+    model_uri, tracking_uri, _ = logged_model
+    name = "unit-registry-fixed"
+    client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
+    first = register_model(model_uri, name, "val_x", None, tracking_uri=tracking_uri)
+    second = register_model(model_uri, name, "val_x", None, tracking_uri=tracking_uri)
+    assert first.is_champion and second.is_champion and second.previous_champion == "1"
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "2"
+    assert client.get_model_version(name, "2").tags["champion_metric"] == "none"
+
+
 def test_evaluation_reaches_the_logged_model_and_the_version_names_run_and_data(
     tracking_uri: str, tiny_trainer: UnitTrainer, tmp_path
 ) -> None:

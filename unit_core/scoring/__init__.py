@@ -1,0 +1,1 @@
+"""Scores of a digit translator by what translations are used for (labels only ever score)."""
