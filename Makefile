@@ -25,7 +25,7 @@ test: $(STAMP)
 repro: $(STAMP)
 	@test -f dvc.yaml || { echo "make repro: no dvc.yaml yet, so there is no pipeline to reproduce"; exit 1; }
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" dvc repro
-	$(VENV)/bin/python -m pipeline.results_summary translation adaptation
+	$(VENV)/bin/python -m pipeline.results_summary translation digit_translation adaptation
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check unit_core pipeline tests

@@ -27,6 +27,28 @@ HEADLINES = {
         "source-only",
     ),
 }
+# The digit translator: one line per score and direction (a = MNIST, b = USPS).
+for _direction, _name in (("a2b", "M->U"), ("b2a", "U->M")):
+    HEADLINES |= {
+        f"{_direction}_pixel_adaptation_accuracy": (
+            f"digits {_name}, pixel-level adaptation",
+            f"{_direction}_pixel_adaptation_accuracy",
+            f"{_direction}_source_only_accuracy",
+            "source-only",
+        ),
+        f"{_direction}_content_kept_accuracy": (
+            f"digits {_name}, content kept",
+            f"{_direction}_content_kept_accuracy",
+            f"{_direction}_content_identity_accuracy",
+            "identity",
+        ),
+        f"{_direction}_looks_like_target_rate": (
+            f"digits {_name}, looks like the target",
+            f"{_direction}_looks_like_target_rate",
+            f"{_direction}_looks_identity_rate",
+            "identity",
+        ),
+    }
 
 
 def summary_lines(root: Path, names: list[str] | None = None) -> list[str]:
@@ -42,7 +64,7 @@ def summary_lines(root: Path, names: list[str] | None = None) -> list[str]:
                 continue
             gain = metrics[method] - metrics[baseline]
             line = (
-                f"{path.parent.name:<22} {label}: {metrics[method]:.3f} vs {baseline_label} "
+                f"{path.parent.name:<18} {label}: {metrics[method]:.3f} vs {baseline_label} "
                 f"{metrics[baseline]:.3f} ({gain:+.3f})"
             )
             if "test_best_constant_colour_baseline" in metrics:
