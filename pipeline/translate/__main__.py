@@ -8,10 +8,14 @@
     python -m pipeline.translate --model ray_results/run/checkpoint_000003 --input in --output out
     python -m pipeline.translate --model munit.pt --input in --output out --styles 3 --seed 7
     python -m pipeline.translate --model munit.pt --input in --output out --style-from ex.png
+    python -m pipeline.translate --model translator.pt --input in --output out --size train
 
-One `<stem>.png` per input at the model's image size (`<stem>_style<k>.png`, k = 0..K-1, with
-`--styles K`). Bad input files are logged, skipped and listed; the others are still translated.
-A JSON summary goes to stdout, logs to stderr. Exit codes: 0 all translated, 1 some input files
+One `<stem>.png` per input (`<stem>_style<k>.png`, k = 0..K-1, with `--styles K`), by default
+at the input's own W x H and aspect (`--size native`: padded to a multiple of the model's
+downsampling factor, translated, cropped back; see `native_size`); `--size train` resizes every
+input to the model's training size S x S instead (square, as the model saw its training
+images). Bad input files are logged, skipped and listed; the others are still translated. A
+JSON summary goes to stdout, logs to stderr. Exit codes: 0 all translated, 1 some input files
 were bad, 2 nothing done (bad model, bad flags, unreachable or empty input).
 On a CPU shared with other jobs, `OMP_NUM_THREADS=1` can be several times faster (a tiny model
 measured 10 vs 200+ images/s on a loaded 2-core machine: OpenMP threads spin-wait for cores).
@@ -35,6 +39,7 @@ from pipeline.io.params_file import stage_prog
 from pipeline.translate.batches import TranslationJob, translate_all
 from pipeline.translate.images import list_images, output_name
 from pipeline.translate.model import is_registry_uri, load_model, tracking_uri_for
+from pipeline.translate.native_size import downsampling_factor
 from pipeline.translate.styles import style_variants
 
 log = logging.getLogger("pipeline.translate")
@@ -79,12 +84,15 @@ def translate_folder(args: argparse.Namespace) -> dict[str, Any]:
         direction=args.direction,
         channels=model.channels_a if args.direction == "a2b" else model.channels_b,
         image_size=model.image_size,
+        downsampling=downsampling_factor(model),
         variants=variants,
         batch_size=args.batch_size,
         progress=not args.no_progress and sys.stderr.isatty(),
+        native_size=args.size == "native",
     )
-    log.info("translating %d image(s) %s on %s, batch %d, %d output(s) each", len(names),
-             args.direction, device, args.batch_size, len(variants))  # fmt: skip
+    size = "their own size" if job.native_size else f"{model.image_size}x{model.image_size}"
+    log.info("translating %d image(s) %s at %s on %s, batch %d, %d output(s) each", len(names),
+             args.direction, size, device, args.batch_size, len(variants))  # fmt: skip
     loop_started = time.perf_counter()
     outcome = translate_all(translator.to(device), job, device)
     loop_seconds = time.perf_counter() - loop_started
@@ -98,6 +106,7 @@ def translate_folder(args: argparse.Namespace) -> dict[str, Any]:
         "family": model.family,
         "direction": args.direction,
         "device": str(device),
+        "size": args.size,
         "inputs": len(listing.images),
         "translated": outcome.translated,
         "outputs_written": len(outcome.written),
@@ -150,7 +159,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="MUNIT: K outputs per input, styles ~ N(0, I) from --seed")  # fmt: skip
     styles.add_argument("--style-from", metavar="IMAGE",
                         help="MUNIT: use the style of this target-domain image for every input")  # fmt: skip
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--size", choices=("native", "train"), default="native",
+                        help="native: outputs at each input's own size and aspect; train: "
+                        "resized to the model's training size S x S")  # fmt: skip
+    parser.add_argument("--batch-size", type=int, default=16,
+                        help="images per forward pass (at native size: at most this many "
+                        "S x S images' worth of pixels)")  # fmt: skip
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--seed", type=int, default=0, help="seed of the --styles codes")
     parser.add_argument("--tracking-uri", help="MLflow store of a registry model "

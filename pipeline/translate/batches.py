@@ -7,8 +7,15 @@ batch is read while the current one is translated, and at most two batches are i
 Memory is bounded by design: an image over the pixel limit is refused from its header
 (`images.MAX_INPUT_PIXELS`), and only `DECODE_SLOTS` images are decoded at once, so
 decoded pixels in flight stay under DECODE_SLOTS x (16.8 MP x 4 bytes + one converted copy),
-about 250 MB, however many I/O threads wait on S3. Encoded file bytes are held for at most two
-batches.
+about 250 MB, however many I/O threads wait on S3. Encoded file bytes and decoded images are
+held for at most two batches (S x S each with `--size train`; W x H, at most 16.8 MP, at native
+size).
+
+Why `_network_batches`: images of different sizes cannot share a tensor, and a batch of 16
+12-MP photos needs about 3000 times the accelerator memory of 16 64x64 training-size
+images. So a batch of files is split into runs of one size, each forward pass holding at most
+`batch_size` x S x S pixels (padded), or one image when that alone is larger. With
+`--size train` every image is S x S and a batch of files is one forward pass, as before.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from tqdm import tqdm
 from pipeline.io import storage
 from pipeline.io.errors import DataError
 from pipeline.translate.images import BadImage, decode_image, encode_png, output_name
+from pipeline.translate.native_size import padded_side, translate_at_native_size
 from pipeline.translate.styles import StyleVariant
 from unit_core.inputs import to_model_range, to_uint8
 
@@ -45,10 +53,12 @@ class TranslationJob:
     names: list[str]
     direction: str  # "a2b" | "b2a"
     channels: int  # of the source domain
-    image_size: int
+    image_size: int  # the model's training size S
+    downsampling: int  # f = 2**n_downsample (`native_size.downsampling_factor`)
     variants: list[StyleVariant]
     batch_size: int = 16
     progress: bool = True
+    native_size: bool = True  # keep each image's H x W (`--size native`), else resize to S x S
 
 
 @dataclass
@@ -62,7 +72,7 @@ class Outcome:
 @dataclass(frozen=True)
 class _Decoded:
     name: str
-    pixels: Tensor | None  # uint8 (C, S, S), None when bad
+    pixels: Tensor | None  # uint8 (C, H, W), None when bad
     problem: str | None = None
     resized: bool = False
 
@@ -103,8 +113,9 @@ def _prefetched_batches(pool: ThreadPoolExecutor, job: TranslationJob) -> Iterat
 def _read(job: TranslationJob, name: str) -> _Decoded:
     try:
         data = storage.read_bytes(storage.join(job.source, name))
+        size = None if job.native_size else job.image_size
         with _decode_slots:
-            pixels, resized = decode_image(data, job.channels, job.image_size)
+            pixels, resized = decode_image(data, job.channels, size)
     except (BadImage, DataError) as err:
         problem = err.problem if isinstance(err, DataError) else str(err)
         return _Decoded(name, None, problem)
@@ -119,15 +130,37 @@ def _translate_batch(
     device: torch.device,
     pool: ThreadPoolExecutor,
 ) -> list[Future]:
-    x = to_model_range(torch.stack([d.pixels for d in good]).to(device))  # type: ignore[misc]
     writes: list[Future] = []
-    for variant in job.variants:
-        style = None if variant.style is None else variant.style.to(device)
-        images = to_uint8(translator.translate(x, job.direction, style=style)).cpu()
-        for d, image in zip(good, images, strict=True):
-            name = output_name(d.name, variant.suffix)
-            writes.append(pool.submit(_write, job.destination, name, image))
+    for group in _network_batches(good, job):
+        x = to_model_range(torch.stack([d.pixels for d in group]).to(device))  # type: ignore[misc]
+        for variant in job.variants:
+            style = None if variant.style is None else variant.style.to(device)
+            if job.native_size:
+                y = translate_at_native_size(translator, x, job.direction, job.downsampling, style)
+            else:
+                y = translator.translate(x, job.direction, style=style)
+            for d, image in zip(group, to_uint8(y).cpu(), strict=True):
+                name = output_name(d.name, variant.suffix)
+                writes.append(pool.submit(_write, job.destination, name, image))
     return writes
+
+
+def _network_batches(good: list[_Decoded], job: TranslationJob) -> list[list[_Decoded]]:
+    """`good` split into forward passes: one (H, W) each, at most `batch_size` x S x S padded
+    pixels each (at least one image). Order within a size is kept."""
+    by_size: dict[tuple[int, ...], list[_Decoded]] = {}
+    for d in good:
+        by_size.setdefault(tuple(d.pixels.shape[-2:]), []).append(d)  # type: ignore[union-attr]
+    budget = job.batch_size * job.image_size**2
+    batches = []
+    for (height, width), same in by_size.items():
+        pixels = height * width
+        if job.native_size:
+            f = job.downsampling
+            pixels = padded_side(height, f) * padded_side(width, f)
+        per_pass = max(1, min(job.batch_size, budget // pixels))
+        batches += [same[i : i + per_pass] for i in range(0, len(same), per_pass)]
+    return batches
 
 
 def _write(destination: str, name: str, image: Tensor) -> str:

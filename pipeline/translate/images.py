@@ -6,12 +6,15 @@ Channel rule (decided from the decoded Pillow mode, never from the file name):
 - colour (3 channels): `RGB`, `RGBA`, `CMYK`, `YCbCr`, `LAB`, `HSV`, and colour palettes.
 An image whose count differs from the source domain's is a bad file (an RGB photo for a grey
 model is refused, not silently greyed). Alpha is dropped, not composited; an animated GIF gives
-its first frame; a non-square image is resized (bilinear) to S x S without keeping its aspect.
+its first frame. An image keeps its own W x H (`--size native`, the default; `native_size`
+pads and crops it for the networks), or with `--size train` is resized (bilinear) to the
+model's S x S without keeping its aspect.
 
 Size limit: an image over `MAX_INPUT_PIXELS` (4096 x 4096 = 16.8 MP) is a bad file, found from
-its header before any pixel is decoded. Why: every input is resized to the model's S x S anyway,
-and a full decode costs W x H x 4 bytes or more (13000 x 13000: 0.7 GB per image, more while
-converting) whatever the file's size on disk — a few KB of PNG can claim that much.
+its header before any pixel is decoded. Why: a full decode costs W x H x 4 bytes or more
+(13000 x 13000: 0.7 GB per image, more while converting) whatever the file's size on disk — a
+few KB of PNG can claim that much — and at native size the networks' activations grow with
+W x H too (tens of floats per pixel).
 """
 
 from __future__ import annotations
@@ -85,9 +88,10 @@ def channels_of(image: Image.Image) -> int:
     raise BadImage(f"unsupported image mode {mode!r}")
 
 
-def decode_image(data: bytes, channels: int, size: int) -> tuple[torch.Tensor, bool]:
-    """(uint8 (channels, size, size), whether it was resized) from encoded image bytes.
+def decode_image(data: bytes, channels: int, size: int | None) -> tuple[torch.Tensor, bool]:
+    """(uint8 (channels, H, W), whether it was resized) from encoded image bytes.
 
+    size: S to resize to S x S (H = W = S), or None to keep the image's own H x W.
     BadImage for a corrupt, truncated or non-image file, one over `MAX_INPUT_PIXELS` (checked
     on the header, before decoding), or a wrong channel count.
     """
@@ -111,10 +115,12 @@ def decode_image(data: bytes, channels: int, size: int) -> tuple[torch.Tensor, b
             f"domain takes {kind[channels]} images ({channels} channel(s))"
         )
     image = image.convert("L" if channels == 1 else "RGB")
-    resized = image.size != (size, size)
-    if resized:
+    resized = False
+    if size is not None and image.size != (size, size):
         image = image.resize((size, size), Image.Resampling.BILINEAR)
-    pixels = np.asarray(image, dtype=np.uint8).reshape(size, size, channels)
+        resized = True
+    width, height = image.size
+    pixels = np.asarray(image, dtype=np.uint8).reshape(height, width, channels)
     return torch.from_numpy(pixels.transpose(2, 0, 1).copy()), resized
 
 
@@ -127,9 +133,9 @@ def _check_pixel_count(width: int, height: int) -> None:
 
 
 def encode_png(image: torch.Tensor) -> bytes:
-    """PNG bytes of a uint8 (C, S, S) image, C = 1 (grey) or 3 (RGB)."""
+    """PNG bytes of a uint8 (C, H, W) image, C = 1 (grey) or 3 (RGB)."""
     pixels = image.permute(1, 2, 0).numpy()
     buffer = io.BytesIO()
-    # uint8 (S, S) is saved as mode L, (S, S, 3) as RGB.
+    # uint8 (H, W) is saved as mode L, (H, W, 3) as RGB.
     Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels).save(buffer, "PNG")
     return buffer.getvalue()

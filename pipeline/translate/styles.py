@@ -65,7 +65,7 @@ def example_style(translator: nn.Module, cfg: Any, image: str, direction: str) -
     """(style_dim,): the style code of `image`, an example of the target domain of `direction`."""
     domain = target_domain(direction)
     channels = cfg.model.channels_b if domain == "b" else cfg.model.channels_a
-    try:
+    try:  # at S x S whatever --size: a style code is a global statistic learnt on S x S images
         pixels, _ = decode_image(storage.read_bytes(image), channels, cfg.model.image_size)
     except BadImage as err:
         raise ValueError(f"--style-from {image}: {err}") from err

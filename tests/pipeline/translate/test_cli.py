@@ -43,12 +43,13 @@ def outputs_of(folder: Path) -> dict[str, tuple[str, np.ndarray]]:
 
 
 def test_outputs_are_named_sized_and_equal_translate(unit_model: Path, tmp_path: Path, capsys):
+    """`--size train`: every output S x S, the 24x24 JPEG resized (native size: test_native_size)."""
     images = write_images(tmp_path / "in", channels=1, count=3)
     big = random_pixels(np.random.default_rng(9), 1, size=24)
     Image.fromarray(big).save(tmp_path / "in" / "Big.JPEG", quality=95)
     (tmp_path / "in" / "notes.txt").write_text("not an image")
     code, summary = run_cli(capsys, "--model", str(unit_model), "--input", str(tmp_path / "in"),
-                            "--output", str(tmp_path / "out"))  # fmt: skip
+                            "--output", str(tmp_path / "out"), "--size", "train")  # fmt: skip
     assert code == 0 and summary is not None
     assert summary["translated"] == 4 and summary["outputs_written"] == 4
     assert summary["resized"] == 1 and summary["bad_files"] == [] and summary["family"] == "unit"

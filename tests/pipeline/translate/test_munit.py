@@ -24,7 +24,7 @@ from tests.pipeline.translate.fixtures import (
 )
 from tests.unit_core.da.tiny import one_torch_thread  # noqa: F401 (fixture)
 from tests.unit_core.munit.tiny import tiny_munit_config
-from unit_core.inputs import to_model_range
+from unit_core.inputs import to_model_range, to_uint8
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +121,21 @@ def test_registry_munit_model_with_styles(munit_model, tmp_path, capsys) -> None
     expected = reference(translator, list(images.values()), "a2b", style=codes[1])
     np.testing.assert_array_equal(np.stack([outputs["img0_style1.png"], outputs["img1_style1.png"]]),
                                   expected)  # fmt: skip
+
+
+def test_munit_translates_at_the_inputs_own_size(munit_model, tmp_path, capsys) -> None:
+    """The content encoder downsamples by 2**n_downsample = 4: 30x20 pads to 32x20, crops back."""
+    pixels = random_pixels(np.random.default_rng(6), 1, size=30)[:20]
+    (tmp_path / "in").mkdir()
+    Image.fromarray(np.ascontiguousarray(pixels)).save(tmp_path / "in" / "photo.png")
+    code, summary = run_cli(capsys, "--model", str(munit_model), "--input", str(tmp_path / "in"),
+                            "--output", str(tmp_path / "out"), "--styles", "2")  # fmt: skip
+    assert code == 0 and summary["outputs_written"] == 2 and summary["resized"] == 0
+    outputs = _outputs(tmp_path / "out")
+    translator, cfg = load_translator_weights(munit_model)
+    codes = torch.randn(2, cfg.model.style_dim, generator=torch.Generator().manual_seed(0))
+    x = torch.nn.functional.pad(to_model_range(as_chw(pixels)[None]), (0, 2, 0, 0), mode="reflect")
+    for k in range(2):
+        assert outputs[f"photo_style{k}.png"].shape == (3, 20, 30)
+        expected = to_uint8(translator.translate(x, "a2b", style=codes[k])[..., :20, :30])
+        np.testing.assert_array_equal(outputs[f"photo_style{k}.png"], expected[0].numpy())
