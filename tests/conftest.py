@@ -15,4 +15,5 @@ pytest_plugins: list[str] = [
     "tests.fixtures.ray_local",
     "tests.fixtures.ray_head",
     "tests.fixtures.mlflow_state",
+    "tests.fixtures.mounts",
 ]

@@ -29,6 +29,7 @@ from typing import Any, ClassVar, Literal
 
 from pipeline.data.shard_reader import load_manifest
 from pipeline.io.atomic import write_atomic
+from pipeline.io.os_faults import names_storage_faults
 from pipeline.io.params_file import load_run_params, stage_prog
 from pipeline.io.run_outputs import load_trained
 from pipeline.tasks import TASKS
@@ -143,6 +144,7 @@ def _track(
         run.end("FINISHED")
 
 
+@names_storage_faults(log)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog=stage_prog("pipeline.evaluate"),

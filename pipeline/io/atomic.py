@@ -16,7 +16,7 @@ import secrets
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 # `.NAME.<pid>.<random>.tmp`: the pid lets a later run remove it if this one is killed
 # (`storage.remove_abandoned_temp_files`)
@@ -29,15 +29,28 @@ def write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
 
     The temporary file is created empty, exclusively, with mode 0o666 for the kernel to apply
     the umask to — as `open()` does, and without reading the umask (`os.umask` sets it: racy
-    under threads).
+    under threads). On any failure the temporary file is removed, and an OSError (a full disk,
+    a read-only file system) names `path`, not the temporary name nobody asked for.
     """
-    tmp = _create_temp_file(path)
+    try:
+        tmp = _create_temp_file(path)
+    except OSError as err:
+        _raise_naming(err, path)
     try:
         write(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError) and err.filename in (None, str(tmp), tmp):
+            _raise_naming(err, path)
         raise
+
+
+def _raise_naming(err: OSError, path: Path | str) -> NoReturn:
+    """Raise `err` as the same OSError subclass naming `path` (`err` itself without an errno)."""
+    if err.errno is None:
+        raise err
+    raise type(err)(err.errno, err.strerror, str(path)) from err
 
 
 def _create_temp_file(path: Path) -> Path:
@@ -53,19 +66,41 @@ def _create_temp_file(path: Path) -> Path:
 
 
 def replace_folder(target: Path, fill: Any) -> None:
-    """Build a new `target` with `fill(tmp_folder)`, then swap it in for the old one."""
+    """Build a new `target` with `fill(tmp_folder)`, then swap it in for the old one.
+
+    On any failure the staging folder is removed and the old `target` is kept (put back if it
+    was already moved aside); an OSError naming no file or a staged one names its final place
+    under `target` instead.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.staging")
     retired = target.with_name(f".{target.name}.old")
     for leftover in (staging, retired):
         shutil.rmtree(leftover, ignore_errors=True)
-    staging.mkdir()
+    try:
+        staging.mkdir()
+    except OSError as err:
+        _raise_naming(err, target)
     try:
         fill(staging)
-    except BaseException:
+        _swap(staging, target, retired)
+    except BaseException as err:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(err, OSError):
+            staged = Path(err.filename) if isinstance(err.filename, str) else staging
+            if staged == staging or staging in staged.parents:  # its final name, not the staged
+                _raise_naming(err, target / staged.relative_to(staging))
         raise
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _swap(staging: Path, target: Path, retired: Path) -> None:
+    """Rename `target` to `retired` and `staging` to `target`; undo the first if the second fails."""
     if target.exists():
         target.rename(retired)
-    staging.rename(target)
-    shutil.rmtree(retired, ignore_errors=True)
+    try:
+        staging.rename(target)
+    except BaseException:
+        if retired.exists() and not target.exists():
+            retired.rename(target)
+        raise

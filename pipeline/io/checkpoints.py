@@ -21,8 +21,25 @@ PROGRESS_FILE = "progress.json"
 
 def save_checkpoint(folder: Path, trainer_state: dict[str, Any], progress: dict[str, Any]) -> None:
     """Write a checkpoint into `folder` (which must exist)."""
-    write_atomic(folder / STATE_FILE, lambda tmp: torch.save(trainer_state, tmp))
+    write_atomic(folder / STATE_FILE, lambda tmp: save_tensors(trainer_state, tmp))
     write_atomic(folder / PROGRESS_FILE, lambda tmp: tmp.write_text(json.dumps(progress, indent=1)))
+
+
+def save_tensors(obj: Any, path: Path | str) -> None:
+    """`torch.save(obj)` into `path` through a Python file object.
+
+    Why not `torch.save(obj, path)`: given a path, torch writes from C++ and a full disk is a
+    RuntimeError ("unexpected pos …") without errno or path; through a file object it is
+    OSError(ENOSPC), which `pipeline.io.os_faults` names in one line.
+    """
+    with open(path, "wb") as handle:
+        try:
+            torch.save(obj, handle)
+        except RuntimeError as err:  # torch's closing record, written after the failed write
+            failed = err.__context__
+            if not isinstance(failed, OSError) or failed.errno is None:
+                raise
+            raise type(failed)(failed.errno, failed.strerror, str(path)) from failed
 
 
 def load_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:

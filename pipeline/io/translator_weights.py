@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from pipeline.io.checkpoints import save_tensors
 from unit_core.model_family import build_translator, config_from_dict
 from unit_core.typed_config import ConfigError
 
@@ -27,7 +28,8 @@ WEIGHTS_FORMAT = 1
 def save_translator_weights(translator: nn.Module, cfg: Any, path: str | Path) -> None:
     """Write `translator`'s weights and `cfg` (tensors moved to CPU) to `path`."""
     state = {k: v.detach().cpu() for k, v in translator.state_dict().items()}
-    torch.save({"format": WEIGHTS_FORMAT, "unit_config": cfg.to_dict(), "translator": state}, path)
+    payload = {"format": WEIGHTS_FORMAT, "unit_config": cfg.to_dict(), "translator": state}
+    save_tensors(payload, path)  # a full disk: OSError(ENOSPC), not torch's RuntimeError
 
 
 def load_translator_weights(path: str | Path) -> tuple[nn.Module, Any]:

@@ -18,12 +18,14 @@ from pathlib import Path
 from pipeline.data.config import dataset_config
 from pipeline.data.write_dataset import prepare_dataset
 from pipeline.io.credentials import refuse_credentials
+from pipeline.io.os_faults import names_storage_faults
 from pipeline.io.params_file import load_run_params, stage_prog
 from pipeline.io.storage import check_reachable
 
 log = logging.getLogger("pipeline.prepare")
 
 
+@names_storage_faults(log)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog=stage_prog("pipeline.prepare"), description="Prepare one dataset's shards (DVC stage)."

@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline.io.os_faults import names_storage_faults
 from pipeline.io.params_file import load_run_params, stage_prog
 from pipeline.train.launch import fit, start_or_resume_mlflow_run
 from pipeline.train.outputs import export_outputs
@@ -51,6 +52,7 @@ def check_overrides_used(overrides: list[str], prepared: PreparedRun) -> None:
             )
 
 
+@names_storage_faults(log)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog=stage_prog("pipeline.train"), description="Train UNIT on Ray Train (DVC stage `train`)."

@@ -35,6 +35,7 @@ import torch
 
 from pipeline.io import storage
 from pipeline.io.credentials import refuse_credentials
+from pipeline.io.os_faults import names_storage_faults
 from pipeline.io.params_file import stage_prog
 from pipeline.translate.batches import TranslationJob, translate_all
 from pipeline.translate.images import list_images, output_name
@@ -174,6 +175,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@names_storage_faults(log)
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -25,6 +25,7 @@ import logging
 import sys
 from pathlib import Path
 
+from pipeline.io.os_faults import names_storage_faults
 from pipeline.io.params_file import load_run_params, stage_prog
 from pipeline.tune.sweep import SweepInterrupted, run_sweep
 
@@ -33,6 +34,7 @@ log = logging.getLogger("pipeline.tune")
 EXIT_INTERRUPTED = 3  # Ctrl+C: state saved, the same command resumes
 
 
+@names_storage_faults(log)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=stage_prog("pipeline.tune"), description="Ray Tune sweep over UNIT (DVC stage `tune`).")
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))

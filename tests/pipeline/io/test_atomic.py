@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -12,6 +13,7 @@ import torch
 from pipeline.io import storage
 from pipeline.io.atomic import replace_folder, write_atomic
 from pipeline.io.checkpoints import PROGRESS_FILE, STATE_FILE, save_checkpoint
+from tests.fixtures.mounts import FILLER, fill
 
 
 def test_replace_folder_keeps_the_old_output_when_filling_fails(tmp_path):
@@ -66,3 +68,66 @@ def test_every_atomic_writer_gives_the_mode_open_gives(tmp_path, umask_and_mode)
     assert modes == dict.fromkeys(
         [STATE_FILE, PROGRESS_FILE, "metrics.json", "shard.parquet", "plain.txt"], umask_and_mode
     )
+
+
+# Real file-system faults (tests/fixtures/mounts.py): skipped where mounting is not permitted.
+
+
+def _names(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name != FILLER)
+
+
+def test_write_atomic_on_a_full_disk_names_the_file_and_leaves_no_temp_file(tmp_path, mounts):
+    disk = mounts.full_disk(tmp_path / "disk")
+    path = disk / "metrics.json"
+    write_atomic(path, lambda tmp: tmp.write_text('{"good": 1}'))
+    fill(disk)
+    with pytest.raises(OSError) as raised:
+        write_atomic(path, lambda tmp: tmp.write_bytes(b"x" * 100_000))
+    assert raised.value.errno == errno.ENOSPC and raised.value.filename == str(path)
+    assert path.read_text() == '{"good": 1}' and _names(disk) == ["metrics.json"]
+
+
+def test_checkpoint_on_a_full_disk_is_an_os_error_not_torchs_runtime_error(tmp_path, mounts):
+    disk = mounts.full_disk(tmp_path / "disk")
+    fill(disk, leave_bytes=8192)
+    with pytest.raises(OSError) as raised:  # torch.save(obj, path): RuntimeError "unexpected pos"
+        save_checkpoint(disk, {"w": torch.zeros(100_000)}, {"step": 1})
+    assert raised.value.errno == errno.ENOSPC
+    assert raised.value.filename == str(disk / STATE_FILE)
+    assert _names(disk) == []
+
+
+def test_write_atomic_on_a_read_only_folder_names_the_file(tmp_path, mounts):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    (folder / "metrics.json").write_text("old")
+    mounts.read_only(folder)
+    with pytest.raises(OSError) as raised:
+        write_atomic(folder / "metrics.json", lambda tmp: tmp.write_text("new"))
+    assert raised.value.errno == errno.EROFS
+    assert raised.value.filename == str(folder / "metrics.json")
+    assert (folder / "metrics.json").read_text() == "old"
+
+
+def test_replace_folder_on_a_full_disk_keeps_the_old_folder_and_names_it(tmp_path, mounts):
+    disk = mounts.full_disk(tmp_path / "disk")
+    target = disk / "translation"
+    replace_folder(target, lambda d: (d / "translator.pt").write_text("good"))
+    fill(disk)
+    with pytest.raises(OSError) as raised:
+        replace_folder(target, lambda d: (d / "translator.pt").write_bytes(b"x" * 100_000))
+    assert raised.value.errno == errno.ENOSPC
+    assert raised.value.filename == str(target)  # not .translation.staging
+    assert _names(disk) == ["translation"] and (target / "translator.pt").read_text() == "good"
+
+
+def test_replace_folder_under_a_read_only_parent_names_the_output(tmp_path, mounts):
+    parent = tmp_path / "outputs"
+    replace_folder(parent / "translation", lambda d: (d / "translator.pt").write_text("good"))
+    mounts.read_only(parent)
+    with pytest.raises(OSError) as raised:
+        replace_folder(parent / "translation", lambda d: (d / "translator.pt").write_text("new"))
+    assert raised.value.errno == errno.EROFS
+    assert raised.value.filename == str(parent / "translation")
+    assert (parent / "translation" / "translator.pt").read_text() == "good"
