@@ -29,6 +29,7 @@ from pipeline.data.shard_schema import PNG, RAW
 from pipeline.data.shard_writer import ShardWriter
 from pipeline.data.subset import fixed_seed_subset
 from pipeline.io import storage
+from pipeline.io.atomic import raise_naming_final
 from pipeline.io.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,9 @@ def prepare_dataset(
                 storage.write_bytes_atomic(storage.join(remote, MANIFEST_NAME), manifest.to_json())
             storage.write_bytes_atomic(str(staging / MANIFEST_NAME), manifest.to_json())
             swap_into_place(staging, final, owned[out])
+        except OSError as err:  # a full disk: name the output, not the vanished staging folder
+            raise_naming_final(err, staging, final)
+            raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     keep = {MANIFEST_NAME} | {s.file for s in manifest.shards}

@@ -87,11 +87,21 @@ def replace_folder(target: Path, fill: Any) -> None:
     except BaseException as err:
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(err, OSError):
-            staged = Path(err.filename) if isinstance(err.filename, str) else staging
-            if staged == staging or staging in staged.parents:  # its final name, not the staged
-                _raise_naming(err, target / staged.relative_to(staging))
+            raise_naming_final(err, staging, target)
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def raise_naming_final(err: OSError, staging: Path, final: Path) -> None:
+    """Raise `err` naming the final place of the staged file it names (`final` for none).
+
+    Why: the staging folder is gone once a run fails, so a message naming it would point at
+    nothing; the user's question is which output could not be written. Returns when `err`
+    names a file outside `staging` (the caller re-raises it unchanged).
+    """
+    staged = Path(err.filename) if isinstance(err.filename, str) else staging
+    if staged == staging or staging in staged.parents:
+        _raise_naming(err, final / staged.relative_to(staging))
 
 
 def _swap(staging: Path, target: Path, retired: Path) -> None:
