@@ -30,16 +30,16 @@ def save_tensors(obj: Any, path: Path | str) -> None:
 
     Why not `torch.save(obj, path)`: given a path, torch writes from C++ and a full disk is a
     RuntimeError ("unexpected pos …") without errno or path; through a file object it is
-    OSError(ENOSPC), which `pipeline.io.os_faults` names in one line.
+    OSError(ENOSPC), re-raised naming `path` for `pipeline.io.os_faults` to tell in one line.
     """
-    with open(path, "wb") as handle:
-        try:
+    try:
+        with open(path, "wb") as handle:
             torch.save(obj, handle)
-        except RuntimeError as err:  # torch's closing record, written after the failed write
-            failed = err.__context__
-            if not isinstance(failed, OSError) or failed.errno is None:
-                raise
-            raise type(failed)(failed.errno, failed.strerror, str(path)) from failed
+    except (OSError, RuntimeError) as err:  # RuntimeError: torch's closing record after it
+        failed = err if isinstance(err, OSError) else err.__context__
+        if not isinstance(failed, OSError) or failed.errno is None:
+            raise
+        raise type(failed)(failed.errno, failed.strerror, str(path)) from failed
 
 
 def load_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
