@@ -16,7 +16,8 @@ downsampling factor, translated, cropped back; see `native_size`); `--size train
 input to the model's training size S x S instead (square, as the model saw its training
 images). Bad input files are logged, skipped and listed; the others are still translated. A
 JSON summary goes to stdout, logs to stderr. Exit codes: 0 all translated, 1 some input files
-were bad, 2 nothing done (bad model, bad flags, unreachable or empty input).
+were bad, 2 nothing done (bad model, bad flags, unreachable or empty input) or an output
+could not be written (one line naming it: full disk, read-only file system, permission denied).
 On a CPU shared with other jobs, `OMP_NUM_THREADS=1` can be several times faster (a tiny model
 measured 10 vs 200+ images/s on a loaded 2-core machine: OpenMP threads spin-wait for cores).
 """
