@@ -53,12 +53,19 @@ class EvaluateConfig(TypedConfig):
     register: bool = True  # register the model and move @champion when val improves
     # Steps of each scoring classifier of the digit protocols (pipeline/tasks/digit_translation_eval.py)
     scoring_steps: int = 500
+    # Accuracy each of those classifiers must reach on its own test split, else evaluate stops
+    scoring_floor: float = 0.85
 
     def validate(self, prefix: str = "") -> None:
         require(
             self.scoring_steps >= 1,
             prefix + "scoring_steps",
             f"must be >= 1, got {self.scoring_steps}",
+        )
+        require(
+            0 <= self.scoring_floor <= 1,
+            prefix + "scoring_floor",
+            f"must be in 0..1, got {self.scoring_floor}",
         )
         require(
             0 <= self.threshold <= 255,

@@ -18,6 +18,7 @@ import torch
 
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import DomainBatch, load_split
+from pipeline.io.checkpoints import save_tensors
 from pipeline.io.errors import DataError
 from pipeline.tasks.adaptation_eval import adaptation_metrics, classify_images
 from pipeline.tasks.trainer_task import TrainerTask
@@ -158,7 +159,7 @@ class ExportedAdaptation:
 
     def export(self, folder: Path) -> None:
         state = {"format": MODEL_FORMAT, "da_config": self.cfg.to_dict(), **self.state}
-        torch.save(state, folder / MODEL_FILE)
+        save_tensors(state, folder / MODEL_FILE)  # a full disk: OSError naming the file
 
     def log(self, run: TrainingRun) -> str | None:
         """No registry model for the classifier yet."""

@@ -34,5 +34,7 @@ class DigitTranslationTask(TranslationTask):
         """Pixel-level adaptation, content kept and looks-like-target, both directions
         (`settings`: the `evaluate:` section, for the scoring classifiers' budget)."""
         translator, translator_cfg = load_translator_weights(output / MODEL_FILE)
-        metrics = digit_translation_metrics(translator, manifest, settings.scoring_steps)
+        metrics = digit_translation_metrics(
+            translator, manifest, settings.scoring_steps, settings.scoring_floor
+        )
         return metrics | {"family": translator_cfg.model.family}

@@ -20,7 +20,11 @@ from pipeline.data.shard_reader import load_split
 from pipeline.io.errors import DataError
 from unit_core.inputs import to_model_range
 from unit_core.scoring.digit_classifier import ClassifierBudget
-from unit_core.scoring.digit_translation import DigitTranslationScorer, LabelledDomain
+from unit_core.scoring.digit_translation import (
+    DigitTranslationScorer,
+    LabelledDomain,
+    ScoringFloors,
+)
 
 DOMAINS = ("a", "b")
 SPLITS = ("train", "test")
@@ -50,12 +54,21 @@ def labelled_domain(manifest: Manifest, domain: str) -> LabelledDomain:
 
 
 def digit_translation_metrics(
-    translator: torch.nn.Module, manifest: Manifest, scoring_steps: int, seed: int = 0
+    translator: torch.nn.Module,
+    manifest: Manifest,
+    scoring_steps: int,
+    scoring_floor: float,
+    seed: int = 0,
 ) -> dict[str, Any]:
-    """Every score of `DigitTranslationScorer` plus `<direction>_*_gain` (method - baseline)."""
+    """Every score of `DigitTranslationScorer` plus `<direction>_*_gain` (method - baseline).
+
+    scoring_floor: the accuracy each scoring classifier must reach on its own test split."""
     domains = {d: labelled_domain(manifest, d) for d in DOMAINS}
     scorer = DigitTranslationScorer(
-        domains, NUM_CLASSES, ClassifierBudget(steps=scoring_steps, seed=seed)
+        domains,
+        NUM_CLASSES,
+        ClassifierBudget(steps=scoring_steps, seed=seed),
+        ScoringFloors(digit_classifier=scoring_floor, domain_classifier=scoring_floor),
     )
     translator.eval()
     scores = scorer.score(translator.translate)

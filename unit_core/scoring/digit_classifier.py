@@ -58,8 +58,8 @@ def fit_classifier(
     """
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
-    if len(images) < budget.batch_size:
-        raise ValueError(f"need at least {budget.batch_size} images to train, got {len(images)}")
+    if len(images) == 0:
+        raise ValueError("no images to train on")
     torch.manual_seed(budget.seed)
     net = ScoringClassifier(images.shape[1], num_classes, images.shape[-1])
     optimizer = torch.optim.Adam(net.parameters(), lr=budget.lr)

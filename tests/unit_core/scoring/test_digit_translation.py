@@ -14,7 +14,7 @@ from unit_core.scoring.digit_translation import (
 )
 
 CLASSES = 4
-BUDGET = ClassifierBudget(steps=60, batch_size=32, lr=2e-3, seed=0)
+BUDGET = ClassifierBudget(steps=40, batch_size=32, lr=2e-3, seed=0)
 
 
 def squares(labels: torch.Tensor, invert: bool, seed: int) -> torch.Tensor:
@@ -30,7 +30,7 @@ def squares(labels: torch.Tensor, invert: bool, seed: int) -> torch.Tensor:
 
 def domain(invert: bool, seed: int) -> LabelledDomain:
     g = torch.Generator().manual_seed(seed)
-    train, test = torch.randint(CLASSES, (200,), generator=g), torch.randint(CLASSES, (100,), generator=g)
+    train, test = torch.randint(CLASSES, (120,), generator=g), torch.randint(CLASSES, (60,), generator=g)
     return LabelledDomain(squares(train, invert, seed), train, squares(test, invert, seed + 1), test)
 
 
@@ -71,7 +71,7 @@ def test_a_constant_translation_scores_chance(scorer):
 
 def test_a_scorer_that_cannot_learn_stops_scoring():
     noise = domain(False, 4)
-    shuffled = LabelledDomain(noise.train_images, noise.train_labels[torch.randperm(200)],
+    shuffled = LabelledDomain(noise.train_images, noise.train_labels[torch.randperm(120)],
                               noise.test_images, noise.test_labels)
     with pytest.raises(ScorerError, match="domain-a scoring classifier"):
         DigitTranslationScorer({"a": shuffled, "b": domain(True, 5)}, CLASSES, BUDGET,
