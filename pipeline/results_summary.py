@@ -20,6 +20,12 @@ HEADLINES = {
         "test_constant_colour_baseline",
         "constant colour",
     ),
+    "test_class_mean_iou": (
+        "translation a->b, test class mean IoU",
+        "test_class_mean_iou",
+        "test_class_mean_iou_best_constant_colour_baseline",
+        "best constant colour",
+    ),
     "target_accuracy": (
         "adaptation, target test accuracy",
         "target_accuracy",
@@ -67,7 +73,7 @@ def summary_lines(root: Path, names: list[str] | None = None) -> list[str]:
                 f"{path.parent.name:<18} {label}: {metrics[method]:.3f} vs {baseline_label} "
                 f"{metrics[baseline]:.3f} ({gain:+.3f})"
             )
-            if "test_best_constant_colour_baseline" in metrics:
+            if marker == "test_pixel_accuracy" and "test_best_constant_colour_baseline" in metrics:
                 best = metrics["test_best_constant_colour_baseline"]
                 line += f"; best constant colour {best:.3f} ({metrics[method] - best:+.3f})"
             if "oracle_target_accuracy" in metrics:

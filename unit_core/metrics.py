@@ -34,6 +34,37 @@ def pixel_accuracy(pred: Tensor, target: Tensor, threshold: int = 16) -> float:
     return float(pixel_hits(pred, target, threshold).float().mean())
 
 
+def nearest_colour_class(images: Tensor, palette: Tensor) -> Tensor:
+    """Per pixel, the index of the nearest palette colour (largest channel difference, as
+    `pixel_hits` measures colour distance).
+
+    images: uint8 (B, C, H, W); palette: uint8 (K, C). Returns int64 (B, H, W) in 0..K-1.
+    """
+    if images.shape[1] != palette.shape[1]:
+        raise ValueError(f"images have {images.shape[1]} channels, palette {palette.shape[1]}")
+    diff = images.to(torch.int16)[:, None] - palette.to(torch.int16)[None, :, :, None, None]
+    return diff.abs().amax(dim=2).argmin(dim=1)
+
+
+def mean_iou(pred: Tensor, target: Tensor, num_classes: int) -> float:
+    """Mean over the classes present in `target` of |pred = k and target = k| / |pred = k or
+    target = k|: a class-aware score where painting one colour everywhere scores about
+    1 / (number of classes) at best, however common that colour is.
+
+    pred, target: integer class maps of one shape.
+    """
+    if pred.shape != target.shape:
+        raise ValueError(f"pred and target shapes differ: {tuple(pred.shape)} vs {tuple(target.shape)}")
+    ious = []
+    for k in range(num_classes):
+        truth, guess = target == k, pred == k
+        if truth.any():
+            ious.append(float((truth & guess).sum()) / float((truth | guess).sum()))
+    if not ious:
+        raise ValueError("no class present in the target")
+    return sum(ious) / len(ious)
+
+
 def classification_accuracy(logits_or_labels: Tensor, labels: Tensor) -> float:
     """Top-1 accuracy from (N, K) logits or (N,) predicted labels against (N,) labels."""
     preds = logits_or_labels.argmax(dim=1) if logits_or_labels.dim() == 2 else logits_or_labels

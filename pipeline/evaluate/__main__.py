@@ -132,7 +132,7 @@ def _track(
         numeric = {
             k: v
             for k, v in metrics.items()
-            if k.endswith(("_accuracy", "_baseline", "_gain", "_diversity", "_rate"))
+            if k.endswith(("_accuracy", "_baseline", "_gain", "_diversity", "_rate", "_iou"))
         }
         run.log_evaluation(numeric, trained["step"], trained.get("mlflow_model_uri"))
         # None: the run has no validation metric (fixed budget), its newest version serves

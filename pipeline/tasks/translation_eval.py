@@ -13,9 +13,18 @@ import torch
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import load_pairs, load_split
 from unit_core.inputs import to_model_range, to_uint8
-from unit_core.metrics import mean_pairwise_distance, pixel_accuracy
+from unit_core.metrics import (
+    mean_iou,
+    mean_pairwise_distance,
+    nearest_colour_class,
+    pixel_accuracy,
+)
 
 EVAL_BATCH = 64
+# A train map colour is a class when it covers at least this share of the train pixels (the
+# procedural maps: 5 flat colours, background to buildings).
+CLASS_COLOUR_SHARE = 0.01
+MAX_CLASSES = 16
 log = logging.getLogger("pipeline.evaluate")
 
 
@@ -150,8 +159,32 @@ def distinct_colours(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return colours.to(torch.uint8), counts
 
 
+def class_palette(manifest: Manifest, domain: str) -> torch.Tensor:
+    """The colour classes of `domain`'s train images: (K, C) uint8, most common first."""
+    colours, counts = distinct_colours(load_split(manifest, domain, "train").images)
+    order = counts.argsort(descending=True)[:MAX_CLASSES]
+    keep = counts[order] >= CLASS_COLOUR_SHARE * counts.sum()
+    return colours[order[keep]]
+
+
+def class_scores(
+    translated: torch.Tensor, target: torch.Tensor, palette: torch.Tensor, split: str
+) -> dict[str, float]:
+    """Mean IoU over the colour classes of the translations, and of the two constant-colour
+    painters: the modal colour (the palette's first) and each class's colour, best of them."""
+    truth = nearest_colour_class(target, palette)
+    scores = {f"{split}_class_mean_iou": mean_iou(nearest_colour_class(translated, palette),
+                                                    truth, len(palette))}  # fmt: skip
+    constant = [mean_iou(torch.full_like(truth, k), truth, len(palette)) for k in range(len(palette))]
+    scores[f"{split}_class_mean_iou_constant_colour_baseline"] = constant[0]
+    scores[f"{split}_class_mean_iou_best_constant_colour_baseline"] = max(constant)
+    return scores
+
+
 def translation_metrics(translator: torch.nn.Module, manifest: Manifest, cfg: Any) -> dict[str, Any]:
-    """The map protocol on every paired split (val, test) and the diversity of sampled styles.
+    """The map protocol on every paired split (val, test), the class-aware mean IoU over the
+    map's colour classes beside it (where one colour cannot score well), and the diversity of
+    sampled styles.
 
     cfg: the `evaluate:` section (direction, threshold, diversity_samples).
     """
@@ -162,14 +195,17 @@ def translation_metrics(translator: torch.nn.Module, manifest: Manifest, cfg: An
     split_pairs = {split: paired_split(manifest, split) for split in splits}
     targets = {split: pairs[1] if a2b else pairs[0] for split, pairs in split_pairs.items()}
     baselines = colour_baselines(manifest, targets, "b" if a2b else "a", cfg.threshold)
+    palette = class_palette(manifest, "b" if a2b else "a")
     metrics: dict[str, Any] = {}
     for split, pairs in split_pairs.items():
-        metrics[f"{split}_pixel_accuracy"] = pixel_accuracy_on_pairs(
-            translator, pairs, cfg.direction, cfg.threshold
+        source = pairs[0] if a2b else pairs[1]
+        translated = translate_images(translator, source, cfg.direction)
+        metrics[f"{split}_pixel_accuracy"] = pixel_accuracy(
+            translated, targets[split], cfg.threshold
         )
+        metrics |= class_scores(translated, targets[split], palette, split)
         for name in ("constant_colour_baseline", "best_constant_colour_baseline"):
             metrics[f"{split}_{name}"] = baselines[f"{split}_{name}"]
-        source = pairs[0] if a2b else pairs[1]
         metrics[f"{split}_diversity"] = translation_diversity(
             translator, source, cfg.direction, cfg.diversity_samples
         )

@@ -83,3 +83,20 @@ def test_mean_pairwise_distance_averages_pairs_and_inputs():
 def test_mean_pairwise_distance_rejects_bad_inputs(samples, message):
     with pytest.raises(ValueError, match=message):
         mean_pairwise_distance(samples)
+
+
+def test_nearest_colour_class_and_mean_iou_punish_a_constant_colour():
+    from unit_core.metrics import mean_iou, nearest_colour_class
+
+    palette = torch.tensor([[200, 200, 200], [255, 255, 255], [0, 0, 255]], dtype=torch.uint8)
+    truth_classes = torch.zeros(1, 4, 4, dtype=torch.long)
+    truth_classes[0, :, 3] = 1
+    truth_classes[0, 0, 0] = 2
+    image = palette[truth_classes].permute(0, 3, 1, 2)  # (1, 3, 4, 4)
+    noisy = (image.to(torch.int16) + 5).clamp(0, 255).to(torch.uint8)
+    assert torch.equal(nearest_colour_class(noisy, palette), truth_classes)
+    assert mean_iou(truth_classes, truth_classes, 3) == 1.0
+    constant = torch.zeros_like(truth_classes)  # the modal class everywhere: 11 of 16 pixels
+    assert mean_iou(constant, truth_classes, 3) == pytest.approx((11 / 16) / 3)
+    with pytest.raises(ValueError, match="shapes differ"):
+        mean_iou(constant[:, :2], truth_classes, 3)

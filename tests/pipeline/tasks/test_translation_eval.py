@@ -63,3 +63,21 @@ def test_colour_baselines_read_the_train_maps_once_and_score_each_split(monkeypa
             "test_best_constant_colour_baseline": 0.75,
         }
     )
+
+
+def test_class_scores_the_light_grey_that_passes_pixel_accuracy_does_not_pass_mean_iou():
+    """One light grey is within 16 of background and roads (pixel accuracy 0.9 below); the
+    class-aware score gives it the background's IoU over three classes."""
+    from pipeline.tasks.translation_eval import class_scores
+
+    palette = torch.tensor([BACKGROUND, ROAD, WATER], dtype=torch.uint8)
+    classes = torch.zeros(1, 10, 10, dtype=torch.long)
+    classes[0, :2] = 1  # 20 road pixels
+    classes[0, 2] = 2  # 10 water pixels
+    target = palette[classes].permute(0, 3, 1, 2).contiguous()
+    grey = torch.tensor([247, 245, 240], dtype=torch.uint8).view(1, 3, 1, 1).expand_as(target)
+    assert pixel_accuracy(grey.contiguous(), target, 16) == pytest.approx(0.9)
+    scores = class_scores(grey.contiguous(), target, palette, "test")
+    assert scores["test_class_mean_iou"] <= 0.7 / 3 + 1e-6
+    assert scores["test_class_mean_iou_best_constant_colour_baseline"] == pytest.approx(0.7 / 3)
+    assert class_scores(target, target, palette, "test")["test_class_mean_iou"] == 1.0
