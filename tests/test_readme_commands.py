@@ -22,7 +22,9 @@ from pipeline.io.code_imports import entry_modules
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
-ENTRY = re.compile(r"(?:python -m ((?:pipeline|unit_core)\.\w+)|unit-pipeline ([a-z_]+)|unit-bench)")
+ENTRY = re.compile(  # a module may sit in a package: python -m pipeline.bench.train
+    r"(?:python -m ((?:pipeline|unit_core)(?:\.\w+)+)|unit-pipeline ([a-z_]+)|unit-bench)"
+)
 
 
 def readme_commands(text: str) -> list[str]:

@@ -4,8 +4,9 @@
     losses = bench.step()          # one full train_step (D update, then E/G update)
 
 Same family, sizes and seed -> same initial weights and inputs on every device, so a CUDA step
-can be compared with a CPU step (`pipeline.gpu_check`). `base_channels` is the paper's width at
-64 (UNIT, MUNIT, DA); the DA model is always 32x32 with a 512-channel latent at that width.
+can be compared with a CPU step (`pipeline.bench.gpu_check`). `base_channels` is the paper's
+width at 64 (UNIT, MUNIT, DA); the DA model is always 32x32 with a 512-channel latent at that
+width.
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     run.end("FINISHED")
     timings["tracking_end"] = time.perf_counter() - ended
     timings["main_total"] = time.perf_counter() - clock
-    log.info("%s %s", TIMINGS_LOG_PREFIX, json.dumps(timings))  # read by pipeline.bench_train
+    log.info("%s %s", TIMINGS_LOG_PREFIX, json.dumps(timings))  # read by pipeline.bench.train
     print(json.dumps(summary, indent=1))
     return 0
 

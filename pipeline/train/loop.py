@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pipeline.train")
 # Where rank 0's time inside the Ray worker goes (summed over resumes): the run record's
-# `loop_seconds` (`pipeline.io.run_outputs`), read by `pipeline.bench_train`.
+# `loop_seconds` (`pipeline.io.run_outputs`), read by `pipeline.bench.train`.
 SECONDS = ("worker_setup", "train_steps", "data_wait", "evaluation", "tracking", "checkpoint")
 
 

@@ -1,7 +1,8 @@
 """Tiny training steps of every family on each device: the tests `pytest -m cuda` runs on a GPU.
 
 Every test here is marked `cuda_variant`; its `cuda` parameter is also marked `cuda` and skipped
-without a CUDA device (`pipeline.gpu_check` runs `-m cuda` on a GPU, the CPU variants in its smoke).
+without a CUDA device (`pipeline.bench.gpu_check` runs `-m cuda` on a GPU, the CPU variants in
+its smoke).
 """
 
 from __future__ import annotations

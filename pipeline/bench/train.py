@@ -1,9 +1,9 @@
 """Benchmark of the train stage: throughput, data wait and memory for 1..N Ray Train workers.
 
-    python -m pipeline.bench_train                          # 1 and 2 workers, 60 steps, params.yaml
-    python -m pipeline.bench_train --workers 1 2 --steps 60 --set tracking.log_every=10 \
+    python -m pipeline.bench.train                          # 1 and 2 workers, 60 steps, params.yaml
+    python -m pipeline.bench.train --workers 1 2 --steps 60 --set tracking.log_every=10 \
         --json bench_train.json
-    RAY_ADDRESS=<head:port> python -m pipeline.bench_train ...   # on a running cluster
+    RAY_ADDRESS=<head:port> python -m pipeline.bench.train ...   # on a running cluster
 
 Each worker count runs the real stage (`python -m pipeline.train`, i.e. `pipeline.train.__main__.main`)
 in a fresh process, so the wall time includes Python, Ray and MLflow start-up and nothing
@@ -44,7 +44,7 @@ from pipeline.io.params_file import apply_overrides, load_params
 from pipeline.io.run_outputs import load_trained
 from pipeline.train.config import TrainConfig
 
-log = logging.getLogger("pipeline.bench_train")
+log = logging.getLogger("pipeline.bench.train")
 
 COLUMNS = (  # (key, header, format)
     ("workers", "workers", "{:d}"),

@@ -1,4 +1,4 @@
-"""Step-level sections of `pipeline.gpu_check`: CUDA vs CPU losses, bf16 stability, throughput.
+"""Step-level sections of `pipeline.bench.gpu_check`: CUDA vs CPU losses, bf16 stability, throughput.
 
 Each section returns a JSON-able dict with `ok`; sizes come from a `Sizes` (GPU: the paper's
 width and shapes; smoke: tiny, so the same code runs in seconds on a CPU).

@@ -1,4 +1,4 @@
-"""pipeline.bench_train: pooling of logged windows (fast) and the whole command on tiny data (e2e)."""
+"""pipeline.bench.train: pooling of logged windows (fast) and the whole command on tiny data (e2e)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import bench_train
+from pipeline.bench import train as bench_train
 from tests.pipeline.train_fixtures import tiny_training_params
 
 

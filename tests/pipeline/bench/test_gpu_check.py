@@ -1,4 +1,4 @@
-"""pipeline.gpu_check: the CPU smoke of the device check (what a machine without CUDA runs)."""
+"""pipeline.bench.gpu_check: the CPU smoke of the device check (what a machine without CUDA runs)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import gpu_check
+from pipeline.bench import gpu_check
 from tests.pipeline.train_fixtures import REPO
 
 STEP_SECTIONS = ["cuda_vs_cpu", "bf16_stability", "throughput"]

@@ -1,6 +1,6 @@
 """Benchmark the data path: shard write and read+decode throughput vs decoding the originals.
 
-    python -m pipeline.bench_data [--colour-images 300] [--repeats 3]
+    python -m pipeline.bench.data [--colour-images 300] [--repeats 3]
 
 Two workloads, each in a scratch folder:
 - digits: the embedded MNIST ↔ USPS originals (IDX gz, USPS text gz; 15,807 images, 32×32 grey);

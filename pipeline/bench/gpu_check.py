@@ -1,8 +1,8 @@
 """One-command device check for the first GPU: `scripts/gpu_check.sh` (or `make gpu-check`).
 
-    python -m pipeline.gpu_check                      # CUDA: full check (<= 10 min); else CPU smoke
-    python -m pipeline.gpu_check --smoke              # the tiny CPU smoke, also on a GPU machine
-    python -m pipeline.gpu_check --json out.json --budget-s 540
+    python -m pipeline.bench.gpu_check                 # CUDA: full check (<= 10 min); else CPU smoke
+    python -m pipeline.bench.gpu_check --smoke         # the tiny CPU smoke, also on a GPU machine
+    python -m pipeline.bench.gpu_check --json out.json --budget-s 540
 
 Sections, in order (each reported with `ok` and its figures; any failure -> exit code 1):
 
@@ -42,8 +42,7 @@ from typing import Any
 
 import torch
 
-from pipeline.bench_train import run_stage
-from pipeline.gpu_check_steps import (
+from pipeline.bench.gpu_check_steps import (
     GPU_SIZES,
     SMOKE_SIZES,
     Sizes,
@@ -51,10 +50,11 @@ from pipeline.gpu_check_steps import (
     compare_devices,
     throughput,
 )
+from pipeline.bench.train import run_stage
 from unit_core.cpu_threads import apply_cpu_threads
 
-log = logging.getLogger("pipeline.gpu_check")
-REPO = Path(__file__).resolve().parents[1]
+log = logging.getLogger("pipeline.bench.gpu_check")
+REPO = Path(__file__).resolve().parents[2]
 DA_PRESET = REPO / "presets" / "da_paper_mnist_usps.yaml"
 
 
