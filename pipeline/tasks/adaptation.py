@@ -10,6 +10,7 @@ did, would have reported). They never start with `val_`, so Tune and checkpointi
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ import torch
 
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import DomainBatch, load_split
-from pipeline.io.checkpoints import save_tensors
+from pipeline.io.adaptation_weights import read_adaptation, save_adaptation
 from pipeline.io.errors import DataError
 from pipeline.tasks.adaptation_eval import adaptation_metrics, classify_images
 from pipeline.tasks.trainer_task import TrainerTask
@@ -34,8 +35,7 @@ if TYPE_CHECKING:
 
 GRID_IMAGES = 8
 DISPLAY_IMAGES = 500  # per test split: 2,000 images per logging step keep the curves cheap
-MODEL_FILE = "adaptation.pt"
-MODEL_FORMAT = 1
+MODEL_FILE = "adaptation.pt"  # its format: pipeline/io/adaptation_weights.py
 
 
 class AdaptationTask(TrainerTask):
@@ -158,24 +158,22 @@ class ExportedAdaptation:
     selection: dict[str, Any] = field(default_factory=dict)  # always the fixed budget's weights
 
     def export(self, folder: Path) -> None:
-        state = {"format": MODEL_FORMAT, "da_config": self.cfg.to_dict(), **self.state}
-        save_tensors(state, folder / MODEL_FILE)  # a full disk: OSError naming the file
+        save_adaptation(self.cfg, self.state, folder / MODEL_FILE)
 
-    def log(self, run: TrainingRun) -> str | None:
-        """No registry model for the classifier yet."""
-        return None
+    def log(self, run: TrainingRun) -> str:
+        """Log the adapted classifier (this export's file) as a pyfunc model of `run`; its URI.
+
+        The source-only baseline rides along inside the file but is not what the model serves:
+        it is a yardstick for the evaluation, not a product.
+        """
+        with tempfile.TemporaryDirectory() as tmp:
+            self.export(Path(tmp))
+            return run.log_classifier(Path(tmp) / MODEL_FILE)
 
 
 def load_adaptation(path: Path) -> AdaptationTask:
     """Rebuild the trained task (CPU) from `export`'s file; ValueError naming it when unreadable."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch raises assorted types on a damaged file
-        raise ValueError(f"{path}: unreadable adaptation model ({err})") from err
-    if state.get("format") != MODEL_FORMAT:
-        raise ValueError(
-            f"{path}: adaptation model format {state.get('format')!r}, expected {MODEL_FORMAT}"
-        )
-    task = AdaptationTask(DaConfig.from_dict(state["da_config"]))
+    cfg, state = read_adaptation(path)
+    task = AdaptationTask(cfg)
     task.load_state_dict(state)
     return task

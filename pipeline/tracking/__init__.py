@@ -14,6 +14,7 @@ Rank 0 only, inside the train loop (pass `run_id` from the checkpoint to continu
     run.log_metrics(losses, step)                         # every cfg.log_every steps
     run.log_image_grid("translations", rows, step)        # every cfg.images_every steps
     model_uri = run.log_translator(trainer.translator, trainer.cfg)
+    # (adaptation: run.log_classifier(adaptation_pt); load_classifier(model_uri) reads it back)
     run.end("FINISHED")                                   # or use `with TrainingRun.start(...)`
 
 `pipeline evaluate`, on the same run: the scores go to the run *and* its LoggedModel (tied to
@@ -23,6 +24,7 @@ the training dataset), and the registry version names the run and the dataset::
     run.register(model_uri, metrics["val_pixel_accuracy"])
 """
 
+from pipeline.tracking.classifier_model import load_classifier, log_classifier_model
 from pipeline.tracking.config import TrackingConfig, resolve_tracking_uri
 from pipeline.tracking.errors import TrackingError
 from pipeline.tracking.image_grid import compose_image_grid
@@ -43,7 +45,9 @@ __all__ = [
     "compose_image_grid",
     "flatten_params",
     "git_commit",
+    "load_classifier",
     "load_translator",
+    "log_classifier_model",
     "log_translator_model",
     "redact",
     "register_model",

@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -24,6 +25,7 @@ from mlflow.tracking import MlflowClient
 from mlflow.utils.mlflow_tags import MLFLOW_DATASET_CONTEXT
 from torch import nn
 
+from pipeline.tracking.classifier_model import log_classifier_model
 from pipeline.tracking.config import TrackingConfig, sqlite_path
 from pipeline.tracking.errors import TrackingError
 from pipeline.tracking.image_grid import compose_image_grid
@@ -150,6 +152,12 @@ class TrainingRun:
         """Log the translator as a pyfunc model of this run; returns its model URI."""
         self._activate()
         return log_translator_model(translator, cfg, name)
+
+    def log_classifier(self, model_file: Path, name: str = "classifier") -> str:
+        """Log an exported `adaptation.pt` as the adapted classifier's pyfunc model of this run;
+        returns its model URI."""
+        self._activate()
+        return log_classifier_model(model_file, name)
 
     def register(
         self, model_uri: str, metric_value: float | None, name: str | None = None

@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import mlflow
 import mlflow.pyfunc
@@ -35,6 +36,7 @@ WEIGHTS_FILE = "translator.pt"
 # The model-from-code file; referenced by path (importing it would run its set_model call).
 PYFUNC_ENTRY = Path(__file__).with_name("pyfunc_entry.py")
 _MODELS_URI = re.compile(r"^models:/(?P<name>[^/]+)(?:/(?P<version>[^/]+))?/?$")
+T = TypeVar("T")
 
 
 def translator_signature(model: Any) -> ModelSignature:
@@ -83,6 +85,16 @@ def load_translator(model_uri: str, tracking_uri: str | None = None) -> tuple[nn
     or a plain artifact location. tracking_uri: the store to resolve it in (default: MLflow's
     global one).
     """
+    return read_logged_artifact(model_uri, WEIGHTS_ARTIFACT, load_translator_weights, tracking_uri)
+
+
+def read_logged_artifact(
+    model_uri: str, artifact: str, read: Callable[[Path], T], tracking_uri: str | None = None
+) -> T:
+    """`read(local path)` of the pyfunc artifact `artifact` of the model at `model_uri`.
+
+    The model is downloaded into a temporary folder that exists only during `read`.
+    """
     client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
     location = resolve_model_location(client, model_uri)
     with tempfile.TemporaryDirectory() as tmp:
@@ -90,8 +102,7 @@ def load_translator(model_uri: str, tracking_uri: str | None = None) -> tuple[nn
             artifact_uri=location, dst_path=tmp, tracking_uri=tracking_uri
         )
         flavor = Model.load(local).flavors[mlflow.pyfunc.FLAVOR_NAME]
-        relative = flavor["artifacts"][WEIGHTS_ARTIFACT]["path"]
-        return load_translator_weights(Path(local, relative))
+        return read(Path(local, flavor["artifacts"][artifact]["path"]))
 
 
 def resolve_model_location(client: MlflowClient, model_uri: str) -> str:

@@ -11,6 +11,7 @@ from pipeline.evaluate import __main__ as evaluate_module
 from pipeline.evaluate.__main__ import EvaluateConfig, _track
 from pipeline.io.params_file import load_params
 from pipeline.tracking import TrackingConfig
+from pipeline.train.config import TrainConfig
 from unit_core.typed_config import ConfigError
 
 REPO = Path(__file__).resolve().parents[3]
@@ -72,3 +73,10 @@ def test_without_a_validation_metric_the_newest_version_serves(fake_run) -> None
 def test_a_test_split_metric_is_refused() -> None:
     with pytest.raises(ConfigError, match="tracking.champion_metric"):
         TrackingConfig.from_dict({"champion_metric": "test_pixel_accuracy"})
+
+
+def test_the_adapted_classifier_registers_under_its_own_name() -> None:
+    """`evaluate --section adapt` registers the adaptation run's model (the adapted classifier,
+    a fixed-budget run) as da-digit-classifier, apart from every translator."""
+    section = load_params(REPO / "params.yaml")["adapt"]
+    assert TrainConfig.from_dict(section, prefix="adapt.").registered_model == "da-digit-classifier"
