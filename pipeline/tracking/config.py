@@ -37,6 +37,10 @@ class TrackingConfig(TypedConfig):
     # never a test one (choosing by the test split would bias the reported test number).
     champion_metric: str = "val_pixel_accuracy"
     champion_higher_is_better: bool = True
+    # How long a tracking outage may last at the end of a run (and past which it is reported):
+    # records kept meanwhile are delivered when the server returns, else written to a
+    # `*.mlflow-missing-<run id>.json` file beside the output (pipeline/tracking/missing_records.py).
+    outage_grace_s: float = 300.0
 
     def validate(self, prefix: str = "") -> None:
         for key in ("tracking_uri", "experiment", "registered_model", "champion_metric"):
@@ -44,6 +48,11 @@ class TrackingConfig(TypedConfig):
         for key in ("log_every", "images_every"):
             value = getattr(self, key)
             require(value >= 1, prefix + key, f"must be >= 1 step, got {value}")
+        require(
+            self.outage_grace_s >= 0,
+            prefix + "outage_grace_s",
+            f"must be >= 0 seconds, got {self.outage_grace_s}",
+        )
         require(
             self.champion_metric.startswith("val_"),
             prefix + "champion_metric",

@@ -5,6 +5,12 @@ worker (Ray `FailureConfig` retry, or a resumed `unit-pipeline train`) continues
 passing `run_id=`; and it is the one place where params and tags are flattened and redacted.
 Metrics, tags and images go through an `MlflowClient` bound to the resolved URI; the fluent
 active run is also set, because `mlflow.pyfunc.log_model` logs to the active run only.
+
+A tracking outage never fails training: metrics, tags and images wait in a `RecordBuffer`
+(pipeline/tracking/record_buffer.py) and are sent, in order and once, when the server answers
+again. `drain()` (end of training) and `end()` wait for it up to `tracking.outage_grace_s`
+from the outage's start; what is still unsent then is written to a missing-records file beside
+the output, named in a warning with the command that re-logs it.
 """
 
 from __future__ import annotations
@@ -29,8 +35,14 @@ from pipeline.tracking.classifier_model import log_classifier_model
 from pipeline.tracking.config import TrackingConfig, sqlite_path
 from pipeline.tracking.errors import TrackingError
 from pipeline.tracking.image_grid import compose_image_grid
+from pipeline.tracking.missing_records import (
+    RELOG_COMMAND,
+    missing_records_path,
+    write_missing_records,
+)
 from pipeline.tracking.params import flatten_params
 from pipeline.tracking.reachability import check_tracking_reachable
+from pipeline.tracking.record_buffer import FinalStatus, PendingImage, RecordBuffer, quick_http
 from pipeline.tracking.redaction import redact, redact_uri
 from pipeline.tracking.registry import (
     DATASET_DIGEST_TAG,
@@ -50,11 +62,22 @@ _PARAMS_PER_BATCH = 100  # MLflow's per-request limit for log_batch params
 class TrainingRun:
     """A started (or resumed) MLflow run. Create with `TrainingRun.start`; end with `end()`."""
 
-    def __init__(self, config: TrackingConfig, tracking_uri: str, run_id: str) -> None:
+    def __init__(
+        self,
+        config: TrackingConfig,
+        tracking_uri: str,
+        run_id: str,
+        records_beside: str | Path | None = None,
+    ) -> None:
+        """records_beside: the run's output; unsent records go to a file next to it (default:
+        `mlflow-missing-<run_id>.json` in the current directory). Contacts no server, so a
+        worker can build it for a known `run_id` while the server is down."""
         self.config = config
         self.tracking_uri = tracking_uri
         self.run_id = run_id
         self.client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
+        self.buffer = RecordBuffer(self.client, run_id)
+        self.missing_records = missing_records_path(records_beside or "mlflow", run_id)
 
     @classmethod
     def start(
@@ -66,6 +89,7 @@ class TrainingRun:
         run_id: str | None = None,
         tracking_uri: str | None = None,
         system_metrics: bool = False,
+        records_beside: str | Path | None = None,
     ) -> TrainingRun:
         """Create a run in `config.experiment` — or continue `run_id` — and make it active.
 
@@ -73,6 +97,7 @@ class TrainingRun:
         the already-resolved URI from the driver (default: `config.resolved_uri()`).
         system_metrics: sample CPU, memory (and GPU where present) into the run's System
         metrics tab while this process keeps the run active (the training worker does).
+        records_beside: see `__init__`.
         Raises TrackingError if the store is unreachable or `run_id` is unknown.
         """
         uri = tracking_uri or config.resolved_uri()
@@ -89,7 +114,7 @@ class TrainingRun:
             if safe_tags:
                 client.log_batch(run_id, tags=_tag_entities(safe_tags))
             log.info("continuing MLflow run %s at %s", run_id, redact_uri(uri))
-        run = cls(config, uri, run_id)
+        run = cls(config, uri, run_id, records_beside)
         run._activate(system_metrics)
         run._log_params(flatten_params(params or {}))
         return run
@@ -105,15 +130,16 @@ class TrainingRun:
 
         model_id: also attach them to that MLflow 3 LoggedModel (its page lists them).
         dataset: (name, digest) of the dataset they were measured on, shown beside them.
+        Never raises for the server: points wait in the buffer until it answers (see module).
         """
-        now = int(time.time() * 1000)
+        now = int(time.time() * 1000)  # fixed here: a resent point is the same point
         name, digest = dataset or (None, None)
         entities = [
             Metric(k, float(v), now, int(step), model_id, dataset_name=name, dataset_digest=digest)
             for k, v in metrics.items()
         ]
         if entities:
-            self.client.log_batch(self.run_id, metrics=entities)
+            self.buffer.add(entities)
 
     def log_evaluation(
         self, metrics: Mapping[str, float], step: int, model_uri: str | None = None
@@ -139,14 +165,43 @@ class TrainingRun:
         Logged with MLflow's image key + step, so the run page shows it with a step slider
         and runs can be compared image-by-image (a plain `images/step_…png` artifact would not).
         """
-        self.client.log_image(
-            self.run_id, compose_image_grid(rows), key=name, step=int(step), synchronous=True
-        )
+        image = compose_image_grid(rows)
+        self.buffer.add([PendingImage(name, int(step), int(time.time() * 1000), image)])
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
-        """Set tags (credentials redacted)."""
+        """Set tags (credentials redacted); buffered like metrics."""
         if tags:
-            self.client.log_batch(self.run_id, tags=_tag_entities(redact(dict(tags))))
+            self.buffer.add(_tag_entities(redact(dict(tags))))
+
+    def drain(self) -> Path | None:
+        """Deliver every buffered record, waiting for a down server up to `outage_grace_s` from
+        the outage's start (at least one try). What is left goes to `self.missing_records`,
+        named in a warning with the command that re-logs it; that path is returned (None when
+        nothing is missing). Never raises for the server."""
+        if self.buffer.pending:
+            started = self.buffer.down_since or self.buffer.clock()
+            self.buffer.drain(started + self.config.outage_grace_s)
+        missing = [*self.buffer.refused, *self.buffer.pending]
+        if not missing:
+            return None
+        why = (
+            f"MLflow at {redact_uri(self.tracking_uri)} did not take them "
+            f"(down {self.buffer.down_for():.0f} s, tracking.outage_grace_s "
+            f"{self.config.outage_grace_s:g}; last error: {self.buffer.last_error})"
+        )
+        counts = write_missing_records(
+            self.missing_records, self.run_id, self.tracking_uri, missing, why
+        )
+        self.buffer.refused.clear()
+        self.buffer.pending.clear()
+        log.warning(
+            "MLflow run %s is missing %d metric point(s), %d tag(s), %d image(s)%s: %s. "
+            "Written to %s; once the server is back, re-log them with: %s %s",
+            self.run_id, counts["metrics"], counts["tags"], counts["images"],
+            " and its final status" if counts["status"] else "", why,
+            self.missing_records, RELOG_COMMAND, self.missing_records,
+        )  # fmt: skip
+        return self.missing_records
 
     def log_translator(self, translator: nn.Module, cfg: Any, name: str = "translator") -> str:
         """Log the translator as a pyfunc model of this run; returns its model URI."""
@@ -182,14 +237,14 @@ class TrainingRun:
             tags=redact(tags),
         )
 
-    def end(self, status: str = "FINISHED") -> None:
-        """Mark the run FINISHED, FAILED or KILLED and release the active run."""
+    def end(self, status: str = "FINISHED") -> Path | None:
+        """Mark the run FINISHED, FAILED or KILLED after every buffered record, and release the
+        active run. Never raises for the server: what it did not take, the status included,
+        goes to the missing-records file, whose path is returned (see `drain`)."""
         RunStatus.from_string(status)  # raises on a typo before anything changes
-        active = mlflow.active_run()
-        if active is not None and active.info.run_id == self.run_id:
-            mlflow.end_run(status)
-        else:
-            self.client.set_terminated(self.run_id, status)
+        _release_active_run(self.run_id)
+        self.buffer.pending.append(FinalStatus(status))
+        return self.drain()
 
     def __enter__(self) -> TrainingRun:
         return self
@@ -223,6 +278,22 @@ class TrainingRun:
         new = [Param(k, v) for k, v in params.items() if k not in existing]
         for i in range(0, len(new), _PARAMS_PER_BATCH):
             self.client.log_batch(self.run_id, params=new[i : i + _PARAMS_PER_BATCH])
+
+
+def _release_active_run(run_id: str) -> None:
+    """Make `run_id` no longer this process's active run, and stop its system-metrics sampler,
+    without asking the server (`mlflow.end_run` does both only after its own server call)."""
+    active = mlflow.active_run()
+    if active is None or active.info.run_id != run_id:
+        return
+    fluent = mlflow.tracking.fluent
+    fluent._active_run_stack.get().pop()
+    fluent.MLFLOW_RUN_ID.unset()
+    fluent._last_active_run_id.set(run_id)
+    monitor = fluent.run_id_to_system_metrics_monitor.pop(run_id, None)
+    if monitor is not None:
+        with quick_http():
+            monitor.finish()
 
 
 def _tag_entities(tags: Mapping[str, str]) -> list[RunTag]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from pathlib import Path
 
 from pipeline.tracking import TrainingRun, training_tags
 from pipeline.tracking.dataset_input import log_training_data
@@ -40,6 +41,7 @@ def start_or_resume_mlflow_run(
         tags=tags,
         run_id=run_id,
         tracking_uri=prepared.tracking_uri,
+        records_beside=Path(prepared.train.output).absolute(),
     )
     if run_id is None:  # a resumed run already has its dataset
         log_training_data(

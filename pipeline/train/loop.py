@@ -73,6 +73,8 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     seconds = progress.setdefault("seconds", dict.fromkeys(SECONDS, 0.0))
     seconds["worker_setup"] += time.perf_counter() - entered
     _run_steps(task, batches, settings, progress, run, world, speed)
+    if run is not None:
+        run.drain()  # waits for a down server up to tracking.outage_grace_s, then writes a file
 
 
 def read_checkpoint(checkpoint: ray.train.Checkpoint, rank: int) -> tuple[dict, dict[str, Any]]:
@@ -93,13 +95,22 @@ def read_checkpoint(checkpoint: ray.train.Checkpoint, rank: int) -> tuple[dict, 
 
 
 def _attach_mlflow(settings: WorkerSettings) -> TrainingRun:
-    return TrainingRun.start(
-        settings.tracking,
-        settings.run_name,
-        run_id=settings.mlflow_run_id,
-        tracking_uri=settings.tracking_uri,
-        system_metrics=True,  # MLflow samples every 10 s: far below 1 % of step time
-    )
+    """The driver's MLflow run, continued on rank 0; a server that is down now (a worker restart
+    during a tracking outage) costs the system metrics, not the training: records are buffered."""
+    beside = settings.records_beside or None
+    try:
+        return TrainingRun.start(
+            settings.tracking,
+            settings.run_name,
+            run_id=settings.mlflow_run_id,
+            tracking_uri=settings.tracking_uri,
+            system_metrics=True,  # MLflow samples every 10 s: far below 1 % of step time
+            records_beside=beside,
+        )
+    except Exception as err:  # noqa: BLE001 — tracking must never fail the training
+        log.warning("MLflow run %s not reachable at start (%s); training goes on, its records "
+                    "are buffered", settings.mlflow_run_id, err)  # fmt: skip
+        return TrainingRun(settings.tracking, settings.tracking_uri, settings.mlflow_run_id, beside)
 
 
 def _run_steps(

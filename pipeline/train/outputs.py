@@ -12,12 +12,14 @@ URIs, absolute paths, resumes, timings) goes to the untracked run record beside 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.io.atomic import replace_folder, write_atomic
 from pipeline.io.checkpoints import load_checkpoint
 from pipeline.io.run_outputs import HISTORY_FILE, RUN_FILE, run_record_path, split_history
+from pipeline.tracking.reachability import check_tracking_reachable
 from pipeline.tracking.redaction import redact_uri
 
 if TYPE_CHECKING:
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from pipeline.train.run import PreparedRun
 
 __all__ = ["HISTORY_FILE", "RUN_FILE", "export_outputs"]
+
+log = logging.getLogger("pipeline.train")
 
 
 def export_outputs(prepared: PreparedRun, result: Any, run: TrainingRun) -> dict[str, Any]:
@@ -42,7 +46,7 @@ def export_outputs(prepared: PreparedRun, result: Any, run: TrainingRun) -> dict
         raise RuntimeError(
             f"final checkpoint is at step {final.step}, expected {prepared.train.steps}"
         )
-    model_uri = final.log(run)
+    model_uri = _log_model(final, run, prepared.tracking_uri, prepared.train.output)
     curves, throughput = split_history(progress["history"])
     summary = {  # deterministic: the same params, code and data give the same file
         "run_name": prepared.run_name,  # a hash of params, code and data (run.run_name_for)
@@ -80,3 +84,23 @@ def export_outputs(prepared: PreparedRun, result: Any, run: TrainingRun) -> dict
     text = json.dumps(record, indent=1) + "\n"
     write_atomic(run_record_path(output), lambda tmp: tmp.write_text(text))
     return {**summary, **{k: v for k, v in record.items() if k != "throughput"}}
+
+
+def _log_model(final: Any, run: TrainingRun, tracking_uri: str, output: str) -> str | None:
+    """The model's MLflow URI, or None when the tracking server cannot take it now.
+
+    Why not fail: training is done and its checkpoint kept; the output is still written, and
+    running the same `unit-pipeline train` again resumes the finished Ray run at its final
+    checkpoint, re-exports it and logs the model then. A probe first, so a down server costs
+    seconds, not MLflow's minutes of HTTP retries.
+    """
+    try:
+        check_tracking_reachable(tracking_uri)
+        return final.log(run)
+    except Exception as err:  # noqa: BLE001 — a tracking fault must not discard a trained model
+        log.warning(
+            "MLflow run %s: the model was not logged (%s); the exported model is in %s. Run the "
+            "same `unit-pipeline train` again once the server is back to log it", run.run_id,
+            err, output,
+        )  # fmt: skip
+        return None

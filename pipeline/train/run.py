@@ -108,6 +108,7 @@ class PreparedRun:
             tracking_uri=self.tracking_uri,
             run_name=self.run_name,
             mlflow_run_id=mlflow_run_id,
+            records_beside=str(Path(self.train.output).absolute()),
         )
 
 
@@ -124,3 +125,6 @@ class WorkerSettings:
     tracking_uri: str  # absolute (resolved on the driver: workers run in other directories)
     run_name: str
     mlflow_run_id: str
+    # The output (absolute, from the driver): MLflow records rank 0 could not deliver are
+    # written beside it (pipeline/tracking/missing_records.py).
+    records_beside: str = ""

@@ -130,3 +130,16 @@ def test_a_missing_or_stale_run_record_is_refused(tmp_path: Path) -> None:
     record_file.unlink()
     with pytest.raises(ValueError, match="translation.run.json: missing"):
         load_trained(output)
+
+
+def test_a_model_the_tracking_server_cannot_take_still_leaves_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(self: FakeExport, run: Any) -> str:
+        raise ConnectionError("tracking server down")
+
+    monkeypatch.setattr(FakeExport, "log", refused)
+    output = tmp_path / "outputs" / "translation"
+    summary = _export(tmp_path, output, attempt=0)
+    assert (output / "translator.pt").read_bytes() == b"weights"
+    assert summary["mlflow_model_uri"] is None and summary["mlflow_run_id"] == "run0"
