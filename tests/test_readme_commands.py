@@ -1,6 +1,7 @@
 """Every project command the README (and a pipeline docstring) shows exists and takes its flags.
 
-Commands are read from the README's code blocks and inline code, and from docstring lines: `python -m pipeline.X …`,
+The README's long material lives in docs/usage.md, which is checked the same way. Commands are
+read from the README's code blocks and inline code, and from docstring lines: `python -m pipeline.X …`,
 `python -m unit_core.X …`, `unit-pipeline STAGE …`, `unit-bench …` and `make TARGET`. Each
 module's `main(["--help"])` must exit 0 and its help must name every `--flag` the README passes
 it; each make target must exist in the Makefile.
@@ -22,6 +23,7 @@ from pipeline.io.code_imports import entry_modules
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
+USAGE = REPO / "docs" / "usage.md"  # the README's material beyond the default pipeline
 ENTRY = re.compile(  # a module may sit in a package: python -m pipeline.bench.train
     r"(?:python -m ((?:pipeline|unit_core)(?:\.\w+)+)|unit-pipeline ([a-z_]+)|unit-bench)"
 )
@@ -67,7 +69,7 @@ INVOCATIONS = sorted(
     set(
         (module, tuple(flags))
         for module, flags in entry_invocations(
-            readme_commands(README.read_text()) + docstring_commands()
+            readme_commands(README.read_text() + USAGE.read_text()) + docstring_commands()
         )
     )
 )
@@ -92,14 +94,15 @@ def test_readme_command_runs_help_and_knows_its_flags(module, flags, capsys):
 
 def test_readme_make_targets_exist():
     targets = set(re.findall(r"^([\w-]+):", (REPO / "Makefile").read_text(), re.M))
-    used = {m for c in readme_commands(README.read_text()) for m in re.findall(r"\bmake ([\w-]+)", c)}
+    text = README.read_text() + USAGE.read_text()
+    used = {m for c in readme_commands(text) for m in re.findall(r"\bmake ([\w-]+)", c)}
     assert used and used <= targets
 
 
 def test_no_command_the_project_does_not_have():
     """`pipeline train` (without `unit-` or `python -m`) was documented but never existed."""
     stale = [
-        c for c in readme_commands(README.read_text())
+        c for c in readme_commands(README.read_text() + USAGE.read_text())
         if re.search(r"(?<![\w.-])pipeline (prepare|train|evaluate|tune|translate)\b", c)
     ]  # fmt: skip
     assert not stale

@@ -1,5 +1,5 @@
 """The cluster path: `ray job submit --working-dir <repo> -- python -m pipeline.train` on a head
-started with `ray start --head`, exactly as README shows (see tests/fixtures/ray_head.py).
+started with `ray start --head`, exactly as docs/usage.md shows (see tests/fixtures/ray_head.py).
 
 The working-dir upload honours .gitignore, so the tiny shards, outputs, checkpoints and MLflow
 store are all given as absolute paths outside the repo; the job's driver runs on this machine
