@@ -31,14 +31,19 @@ SPLITS = ("train", "test")
 NUM_CLASSES = 10
 
 
+class UnlabelledData(DataError):
+    """The dataset lacks the labelled splits a label-based score needs (the train stage turns
+    it into a config error naming the run's `task` key)."""
+
+
 def require_labelled_splits(manifest: Manifest, task: str) -> None:
-    """Raise a DataError, before any training, unless both domains have labelled train and
+    """Raise UnlabelledData, before any training, unless both domains have labelled train and
     test splits: the digit scores need them."""
     where = f"{manifest.root}/manifest.json"
     for domain in DOMAINS:
         missing = [s for s in SPLITS if s not in manifest.counts.get(domain, {})]
         if missing or not manifest.has_labels.get(domain, False):
-            raise DataError(
+            raise UnlabelledData(
                 where,
                 f"task {task!r} scores with labelled train and test splits of both domains; "
                 f"domain '{domain}' has {'no ' + '/'.join(missing) + ' split' if missing else 'no labels'} "

@@ -19,6 +19,7 @@ from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import TwoDomainBatches, load_manifest
 from pipeline.io.storage import check_reachable
 from pipeline.tasks import TASKS
+from pipeline.tasks.digit_translation_eval import UnlabelledData
 from pipeline.tracking import TrackingConfig, check_tracking_reachable
 from pipeline.train.config import TrainConfig
 from pipeline.train.fingerprint import training_code_fingerprint
@@ -71,7 +72,10 @@ class PreparedRun:
         self.model = self.task.build_config(
             params.get(model_section), self.manifest.image, f"{model_section}."
         )
-        self.task.preflight(self.model, self.manifest)
+        try:
+            self.task.preflight(self.model, self.manifest)
+        except UnlabelledData as err:  # a label-based score on unlabelled data: the key is wrong
+            raise ConfigError(f"{section}.task", str(err)) from None
         self._check_selection()
         self._check_data_fits()
         self.tracking_uri = self.tracking.resolved_uri()
