@@ -234,3 +234,22 @@ def _resolve(text: str, context: dict[str, Any]) -> Any:
     if lone:
         return lookup(lone.group(1).strip())
     return re.sub(r"\$\{([^}]+)\}", lambda m: str(lookup(m.group(1).strip())), text)
+
+
+def test_a_second_folder_reproduces_every_dvc_output_byte_for_byte(
+    reproduced: Reproduced, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Run records (MLflow ids, absolute paths, timings) stay out of DVC outputs, so the same
+    DAG in another folder gives the same `dvc.lock`: a teammate's clone is clean after a repro."""
+    work = tmp_path_factory.mktemp("repro_again")
+    tiny_repro_project(work)
+    run_dvc(work, "repro")
+    first, second = (_lock_hashes(p / "dvc.lock") for p in (reproduced.work, work))
+    assert any("outputs/digit_translation" in path for path in first)
+    assert first == second
+
+
+def _lock_hashes(lock: Path) -> dict[str, str]:
+    """path -> md5 of every out of every stage in a dvc.lock."""
+    stages = yaml.safe_load(lock.read_text())["stages"]
+    return {out["path"]: out["md5"] for stage in stages.values() for out in stage.get("outs", [])}
