@@ -1,7 +1,8 @@
 """Stage `evaluate`: score what `unit-pipeline train --section S` trained, by its task.
 
-    python -m pipeline.evaluate [--section train|adapt] [--params params.yaml] [--set k=v]
-    dvc repro evaluate evaluate_adaptation
+    python -m pipeline.evaluate [--section train|train_digits|adapt] [--params params.yaml] [--set k=v]
+    dvc repro evaluate_digits evaluate_adaptation      # the default job's evaluations
+    dvc repro experiments/dvc.yaml:evaluate_maps      # the maps
 
 - translation (UNIT or MUNIT): the paper's map protocol — translate every paired split (`val`,
   `test`) a -> b (aerial -> map) deterministically (UNIT z = mu, MUNIT the prior's mean style)
@@ -9,11 +10,14 @@
   and the diversity of `diversity_samples` sampled translations per image (0 for UNIT, which
   is unimodal). The model is registered and `@champion` is decided on the **validation** split
   only: choosing by the test split would bias the reported test number.
+- digit_translation: pixel-level adaptation, content kept and looks-like-target in both
+  directions (`pipeline.tasks.digit_translation_eval`); registered under the section's
+  `registered_model`, newest version @champion (a fixed budget: nothing to select on).
 - adaptation: target and source test accuracy of the adapted classifier and of the
   source-only baseline trained in the same run (`pipeline.tasks.adaptation_eval`).
 
 Writes `<output_root>/<name of the train output folder>/metrics.json` (DVC metrics:
-`evaluation/translation`, `evaluation/adaptation`, `evaluation/munit`, …) and logs the same
+`evaluation/digit_translation`, `evaluation/adaptation`, `evaluation/translation`, …) and logs the same
 numbers to the training's MLflow run.
 """
 

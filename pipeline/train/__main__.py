@@ -33,8 +33,8 @@ TIMINGS_LOG_PREFIX = "stage timings (s):"
 
 
 # Sections only some runs read: a --set into one this run ignores would silently do nothing.
-RUN_SECTIONS = ("train", "adapt")
-MODEL_SECTIONS = ("unit", "munit", "da")
+RUN_SECTIONS = ("train", "train_digits", "adapt")
+MODEL_SECTIONS = ("unit", "unit_digits", "munit", "da")
 
 
 def check_overrides_used(overrides: list[str], prepared: PreparedRun) -> None:

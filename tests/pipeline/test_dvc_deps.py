@@ -70,7 +70,7 @@ def uncovered(modules: dict[str, Path], deps: list[Path]) -> list[str]:
 def test_all_three_dvc_files_are_read():
     files = {stage["id"].split(":")[0] for stage in STAGES}
     assert files == set(DVC_FILES)
-    assert {"dvc.yaml:train", "dvc.yaml:evaluate", "sweeps/dvc.yaml:tune"} <= {
+    assert {"dvc.yaml:train_digits", "dvc.yaml:evaluate_digits", "sweeps/dvc.yaml:tune"} <= {
         stage["id"] for stage in STAGES
     }
 
@@ -96,7 +96,7 @@ def test_code_fingerprint_hashes_what_the_train_stage_depends_on():
     """The run-name fingerprint is derived from the same walk; the train stage covers it."""
     from pipeline.train.fingerprint import shaping_sources
 
-    train = next(s for s in STAGES if s["id"] == "dvc.yaml:train")
+    train = next(s for s in STAGES if s["id"] == "dvc.yaml:train_digits")
     hashed = {f"m{i}": path for i, path in enumerate(shaping_sources())}
     assert uncovered(hashed, train["deps"]) == []
 

@@ -33,7 +33,7 @@ from tests.pipeline.repro_scratch import (
     tiny_repro_project,
 )
 
-TRAIN_SOURCE = "python -m pipeline.train --section train"  # the `train` stage's command
+TRAIN_SOURCE = "python -m pipeline.train --section train_digits"  # the default translator's stage
 SYSTEM_METRIC = "system/cpu_utilization_percentage"
 
 
@@ -91,7 +91,7 @@ def test_mlflow_ui_shows_the_training_run_its_data_code_hardware_and_images(
     browser = chromium()
     client = MlflowClient(reproduced.tracking_uri)
     experiment_id = client.get_experiment_by_name("unit").experiment_id
-    (run,) = client.search_runs([experiment_id], "tags.`dvc.stage` = 'train'")
+    (run,) = client.search_runs([experiment_id], "tags.`dvc.stage` = 'train_digits'")
     run_id, (dataset_input,) = run.info.run_id, run.inputs.dataset_inputs
     dataset = f"{dataset_input.dataset.name} ({dataset_input.dataset.digest})"
 
@@ -108,18 +108,18 @@ def test_mlflow_ui_shows_the_training_run_its_data_code_hardware_and_images(
     found = set(overview)
     assert {dataset, "training"} <= found, "Datasets panel"
     assert TRAIN_SOURCE in found and any(reproduced.commit[:7] in t for t in overview), "Source"
-    assert {"dvc.stage", ": train"} <= found
+    assert {"dvc.stage", ": train_digits"} <= found
     assert SYSTEM_METRIC in found, "System metrics"
     # The logged model carries the evaluation on the dataset, and links its registry version.
-    assert {"val_pixel_accuracy", "test_pixel_accuracy", "unit-translator", "v1"} <= found
+    assert {"a2b_pixel_adaptation_accuracy", "unit-digit-translator", "v1"} <= found
 
     # The logged model's page lists the evaluation on the dataset; the registry version links
     # back to the run and names the data.
-    trained = load_trained(reproduced.work / "outputs" / "translation")
+    trained = load_trained(reproduced.work / "outputs" / "digit_translation")
     _, model = page(f"/models/{trained['mlflow_model_uri'].removeprefix('models:/')}")
     name, digest = dataset_input.dataset.name, dataset_input.dataset.digest
-    assert {"test_pixel_accuracy", f"{name} (#{digest})", run.info.run_name} <= set(model), model
-    _, version = page("/models/unit-translator/versions/1", under="")
+    assert {"a2b_pixel_adaptation_accuracy", f"{name} (#{digest})", run.info.run_name} <= set(model), model
+    _, version = page("/models/unit-digit-translator/versions/1", under="")
     assert {"Source Run", run.info.run_name, "dataset_name", name, digest, run_id} <= set(version)
 
     grids = [a.path for a in client.list_artifacts(run_id, "images") if a.path.endswith(".png")]
