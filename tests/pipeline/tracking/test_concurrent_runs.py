@@ -16,6 +16,7 @@ from pathlib import Path
 from mlflow.tracking import MlflowClient
 
 from tests.fixtures.local_mlflow import LocalMlflow
+from tests.fixtures.processes import run_processes
 
 PROCESSES = 8
 STEPS = 40
@@ -53,17 +54,7 @@ def _run_all(uri: str, tmp_path: Path) -> list[tuple[int, str, str | None]]:
         ctx.Process(target=_train, args=(uri, experiment, i, str(tmp_path), barrier, results))
         for i in range(PROCESSES)
     ]
-    for proc in procs:
-        proc.start()
-    try:
-        got = [results.get(timeout=WAIT_S) for _ in procs]
-        for proc in procs:
-            proc.join(WAIT_S)
-    finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.kill()
-    assert [proc.exitcode for proc in procs] == [0] * PROCESSES
+    got = run_processes(ctx, procs, results, WAIT_S)
     return sorted(got)
 
 

@@ -12,6 +12,7 @@ from mlflow.tracking import MlflowClient
 from pipeline.tracking import retry
 from pipeline.tracking.dataset_input import log_training_data
 from pipeline.tracking.retry import retry_tracking_write
+from tests.fixtures.processes import run_processes
 
 PROCESSES = 8
 WAIT_S = 60  # bounds the barrier and the joins: a hung child fails the test, never hangs it
@@ -40,17 +41,7 @@ def test_simultaneous_trials_each_get_the_dataset(tracking_uri: str, tmp_path: P
     barrier, runs = ctx.Barrier(PROCESSES), ctx.Queue()
     args = (tracking_uri, experiment_id, str(tmp_path), barrier, runs)
     procs = [ctx.Process(target=_log_same_dataset, args=args) for _ in range(PROCESSES)]
-    for proc in procs:
-        proc.start()
-    try:
-        run_ids = [runs.get(timeout=WAIT_S) for _ in procs]
-        for proc in procs:
-            proc.join(WAIT_S)
-    finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.kill()
-    assert [proc.exitcode for proc in procs] == [0] * PROCESSES
+    run_ids = run_processes(ctx, procs, runs, WAIT_S)
 
     for run_id in run_ids:
         (dataset_input,) = client.get_run(run_id).inputs.dataset_inputs
