@@ -1,6 +1,8 @@
 """Diagnosis loop for domain adaptation: one process, `DaTrainer` and the source-only baseline on
 the same batches, printing target / source test accuracy every `--every` steps (JSON lines).
 
+Backs docs/training_quality.md, "Domain adaptation (MNIST → USPS)" (its rounds) and "Fifth round".
+
 Target labels and the test splits are used only to print these curves, never to train or
 choose anything. The figures in docs/training_quality.md came from this loop, e.g.
 

@@ -2,6 +2,8 @@
 alone on real train maps against a perturbed copy; every 25 steps it prints its loss and its
 accuracy on 64 val maps against the same perturbation of them.
 
+Backs docs/training_quality.md, "Translation (aerial → map)", "Fourth round" (the discriminator probe).
+
     .venv/bin/python scripts/studies/discriminator_probe.py noroads --lr 2e-4
 
 Perturbations: `noise` (+ N(0, 0.1²)), `shift` (16 levels darker), `noroads` (white road

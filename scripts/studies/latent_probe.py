@@ -1,5 +1,7 @@
 """Does the shared latent code each map class, and alike in both domains?
 
+Backs docs/training_quality.md, "Translation (aerial → map)", "Fourth round" (the latent probe).
+
 For the val pairs, each latent cell gets the majority map colour of the pixels it covers.
 A linear probe (logistic regression, half the cells to fit, half to score) then reads that
 class from E1's aerial codes, from E2's map codes, and — fitted on map codes — from aerial codes

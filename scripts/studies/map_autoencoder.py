@@ -1,5 +1,7 @@
 """How fast UNIT's map encoder + decoder (E2 → G2) learn to reconstruct maps on their own.
 
+Backs docs/training_quality.md, "Translation (aerial → map)", "Fourth round" (the map autoencoder).
+
 No GAN, no latent noise, no other domain: plain L1 on train maps, Adam (beta1 0.5), one
 process. Prints val reconstruction pixel accuracy (all pixels and road pixels) every 100 steps.
 If this cannot draw roads, neither can any translation through the same decoder.

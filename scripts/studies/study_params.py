@@ -1,5 +1,7 @@
 """The params section a study loop trains with: params.yaml's section, its seed, `--set` overrides.
 
+Not a study: the section builder that every study loop here shares.
+
 Unlike the stages' `--set` (`pipeline.io.params_file.apply_overrides`), a study may set keys that
 params.yaml leaves to the dataclass defaults (e.g. `loss.translated_classification` of `da:`);
 the typed config built from the section still rejects unknown keys.

@@ -2,6 +2,8 @@
 split, printing the **val** pixel accuracy (live and EMA weights) and how well the map
 discriminator separates real from translated val maps, every `--every` steps (JSON lines).
 
+Backs docs/training_quality.md, "Translation (aerial → map)" (every round's table).
+
 The figures in docs/training_quality.md came from this loop, e.g.
 
     .venv/bin/python scripts/studies/translation_curves.py --steps 300 --every 25 --seed 1

@@ -1,6 +1,8 @@
 """`translation_curves.py` with study-only generator terms added to the trainer (none is in
 the product; docs/training_quality.md, seventh and eighth rounds, has what they did):
 
+Backs docs/training_quality.md, "Seventh round" and "Eighth round" (aerial → map).
+
 - `--feature-matching W`: W x L1 between the batch-and-space means of D's penultimate features
   on real and on translated images, per domain (a global statistic a patch D lacks: how much
   road a map has);

@@ -1,6 +1,8 @@
 """Where a trained translator's pixels go: per map colour, how often its aerial→map translation
 and its map→map reconstruction G2(E2(map)) land within 16 of the truth, on the val split.
 
+Backs docs/training_quality.md, "Fourth round" (where the roads go) and "Long-run report" (translation).
+
 The two side by side tell a decoder that cannot draw a class (reconstruction misses it too)
 from a shared latent that does not carry it across domains (reconstruction draws it, translation
 does not). Prints JSON; `--grid` also writes aerial / translation / true map rows of 8 pairs.

@@ -1,6 +1,8 @@
 """Diagnosis only: does unpaired UNIT training *keep* a translator that already aligns the
 two domains, or pull it back to the plateau that training from scratch reaches?
 
+Backs docs/training_quality.md, "Seventh round" (the paired warm start).
+
 First the whole translator is fitted to the **paired** train split for `--paired-steps` (L1 of
 a->b, b->a and both reconstructions, z = mu, batch 8): a start point that no product run may
 use, since pairs are target labels. Then `translation_curves.py` trains `UnitTrainer` unpaired
