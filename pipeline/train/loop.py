@@ -57,7 +57,7 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
         log.info("rank %d resumed at step %d", rank, task.step)
     # Ranks draw different latent noise; seeded from the step so a resume is reproducible.
     task.reseed_noise(train.seed * 1_000_003 + rank * 7919 + task.step)
-    speed = resolve_speed(train.speed, device)
+    speed = resolve_speed(train.speed, device, prefix=f"{settings.section}.speed.")
     ddp = None
     if world > 1:
         ids = [device.index] if device.type == "cuda" else None

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from pipeline.data.config import dataset_output
 from pipeline.data.manifest import Manifest
 from pipeline.data.shard_reader import TwoDomainBatches, load_manifest
@@ -23,6 +25,7 @@ from pipeline.tasks.digit_translation_eval import UnlabelledData
 from pipeline.tracking import TrackingConfig, check_tracking_reachable
 from pipeline.train.config import TrainConfig
 from pipeline.train.fingerprint import training_code_fingerprint
+from unit_core.speed_options import resolve_speed
 from unit_core.typed_config import ConfigError
 
 
@@ -78,6 +81,7 @@ class PreparedRun:
             raise ConfigError(f"{section}.task", str(err)) from None
         self._check_selection()
         self._check_data_fits()
+        self._check_speed()
         self.tracking_uri = self.tracking.resolved_uri()
         check_tracking_reachable(self.tracking_uri)
         self.run_name = run_name_for(self.train, self.model, self.manifest_sha)
@@ -92,6 +96,18 @@ class PreparedRun:
                 f"best_val needs the translation task and a paired val split; task "
                 f"{self.train.task} on {self.train.dataset} has none (use select: last)",
             )
+
+    def _check_speed(self) -> None:
+        """An explicit bf16 that the workers' device cannot run fails here, naming the key.
+        Checked on this machine: CPU workers, or GPU workers when this machine has the GPU; a
+        GPU only the cluster has is checked by each worker (`train_loop_per_worker`)."""
+        gpu = self.train.scaling.use_gpu
+        if gpu == "false" or not torch.cuda.is_available():
+            device = None if gpu == "true" else "cpu"
+        else:
+            device = "cuda"
+        if device is not None:
+            resolve_speed(self.train.speed, device, prefix=f"{self.section}.speed.")
 
     def _check_data_fits(self) -> None:
         """Every rank must get at least one full batch of each domain."""
@@ -113,6 +129,7 @@ class PreparedRun:
             run_name=self.run_name,
             mlflow_run_id=mlflow_run_id,
             records_beside=str(Path(self.train.output).absolute()),
+            section=self.section,
         )
 
 
@@ -132,3 +149,4 @@ class WorkerSettings:
     # The output (absolute, from the driver): MLflow records rank 0 could not deliver are
     # written beside it (pipeline/tracking/missing_records.py).
     records_beside: str = ""
+    section: str = "train"  # the params section, for config errors a worker raises

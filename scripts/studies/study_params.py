@@ -32,9 +32,12 @@ def study_section(name: str, seed: int, overrides: list[str]) -> dict[str, Any]:
 
 
 def study_speed(bf16: bool) -> ResolvedSpeed:
-    """The CPU speed of a study loop's `--bf16` flag: train.speed's bf16 + channels_last, else
-    fp32, resolved by the stages' own `resolve_speed`."""
-    settings = (
-        SpeedSettings(precision="bf16", memory_format="channels_last") if bf16 else SpeedSettings()
+    """The CPU speed of a study loop's `--bf16` flag: bf16 + channels_last, else fp32 (explicit,
+    not `auto`, so a study's figures do not depend on the CPU's bf16 support), resolved by the
+    stages' own `resolve_speed`."""
+    settings = SpeedSettings(
+        precision="bf16" if bf16 else "fp32",
+        memory_format="channels_last" if bf16 else "contiguous",
+        compile="false",
     )
     return resolve_speed(settings, "cpu")

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from tests.unit_core.tiny import tiny_batch, tiny_config
+from unit_core import speed_options
 from unit_core.speed_options import (
     ResolvedSpeed,
     SpeedSettings,
@@ -17,11 +18,28 @@ from unit_core.typed_config import ConfigError
 from unit_core.unit.trainer import UnitTrainer
 
 
-def test_auto_is_fp32_contiguous_uncompiled_on_cpu_and_cuda() -> None:
-    plain = ResolvedSpeed(precision="fp32", memory_format="contiguous", compile=False)
-    assert resolve_speed(SpeedSettings(), "cpu") == plain
+def test_auto_on_cpu_is_bf16_only_where_the_cpu_has_native_bf16(monkeypatch) -> None:
+    for native, precision in ((True, "bf16"), (False, "fp32")):
+        monkeypatch.setattr(speed_options, "cpu_has_native_bf16", lambda native=native: native)
+        resolved = resolve_speed(SpeedSettings(), "cpu")
+        assert resolved == ResolvedSpeed(precision, "contiguous", False)
     # CUDA: unmeasured on a GPU so far, so auto keeps the behaviour training always had.
-    assert resolve_speed(SpeedSettings(), "cuda") == plain
+    assert resolve_speed(SpeedSettings(), "cuda") == ResolvedSpeed("fp32", "contiguous", False)
+
+
+def test_this_cpus_features_decide_auto() -> None:
+    native = bool(torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported())
+    assert speed_options.cpu_has_native_bf16() is native
+    assert resolve_speed(SpeedSettings(), "cpu").precision == ("bf16" if native else "fp32")
+
+
+def test_explicit_bf16_the_device_cannot_run_names_the_key() -> None:
+    if torch.cuda.is_available() and torch.cuda.is_bf16_supported():
+        pytest.skip("this machine's GPU runs bf16")
+    settings = SpeedSettings(precision="bf16")
+    with pytest.raises(ConfigError, match=r"train_digits\.speed\.precision.*cannot run bf16"):
+        resolve_speed(settings, "cuda", prefix="train_digits.speed.")
+    assert resolve_speed(settings, "cpu").precision == "bf16"  # CPUs run it (emulated at worst)
 
 
 def test_explicit_values_override_auto() -> None:
