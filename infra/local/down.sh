@@ -9,6 +9,9 @@
 # So we stop every process of this user whose environment holds that id, and nothing else:
 # never `ray stop` (it stops every Ray on the machine), never a kill by process name.
 set -euo pipefail
+# Called from up.sh's failure trap we inherit the id: start again without it, or this shell's
+# own subshells (forks, which keep the environment they were exec'd with) would match below.
+[[ -z "${UNIT_LOCAL_CLUSTER_ID:-}" ]] || exec env -u UNIT_LOCAL_CLUSTER_ID bash "$0" "$@"
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 state="${1:-${UNIT_LOCAL_STATE:-$repo/infra/local/.state}}"
@@ -34,6 +37,14 @@ any_alive() {
     return 1
 }
 
+# PostgreSQL (unless UNIT_LOCAL_BACKEND=sqlite) by pg_ctl first: a clean checkpointed shutdown.
+# Its children rewrite their environment for their process titles, so the id finds only its
+# postmaster below, and a postmaster killed that way would leave them to notice on their own.
+if [[ -d "$state/postgres/data" ]]; then
+    "$repo/infra/local/postgres.sh" stop "$state/postgres" \
+        || echo "down.sh: pg_ctl stop failed; stopping the postmaster by signal" >&2
+fi
+
 # Gentle first (Ray and MLflow flush logs on SIGTERM), then SIGKILL whatever is left; rescan
 # between rounds because Ray may still spawn a worker while it shuts down.
 for signal in TERM KILL KILL; do
@@ -52,7 +63,8 @@ if [[ -n "$left" ]]; then
     exit 1
 fi
 # Ray's temp dir lives under /tmp (socket paths must stay short); the rest of the state dir
-# (logs, mlflow.db, S3 data) is kept for a look afterwards. Dropping cluster_id lets up.sh run again.
+# (logs, mlflow.db or postgres/, S3 data) is kept for a look afterwards. Dropping cluster_id
+# lets up.sh run again.
 if [[ -f "$state/ray_temp_dir" ]]; then
     ray_tmp="$(<"$state/ray_temp_dir")"
     [[ "$ray_tmp" == /tmp/unit-ray.* ]] && rm -rf -- "$ray_tmp"

@@ -8,7 +8,9 @@
 #   infra/local/down.sh [STATE_DIR]
 #
 # Optional env: RAY_NUM_CPUS (default: all cores), UNIT_LOCAL_BUCKET (default unit-local),
-# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (default: throw-away keys for this local S3 only).
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (default: throw-away keys for this local S3 only),
+# UNIT_LOCAL_BACKEND=sqlite (MLflow on $state/mlflow.db instead of PostgreSQL, which teams run
+# and which takes concurrent writers without sqlite's locking; see infra/local/postgres.sh).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -43,7 +45,7 @@ export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
 read -r -a ports < <("$bin/python" - <<'PY'
 import random, socket
 picked = []
-while len(picked) < 21:
+while len(picked) < 22:
     port = random.randint(20000, 32000)
     with socket.socket() as s:
         try:
@@ -56,6 +58,7 @@ print(*picked)
 PY
 )
 s3_port=${ports[0]} mlflow_port=${ports[1]} gcs_port=${ports[2]} dashboard_port=${ports[3]}
+pg_port=${ports[21]}
 
 # --- SeaweedFS: S3 on 127.0.0.1 (credentials from the AWS_* env above) -----------------------
 weed_names=(master.port master.port.grpc volume.port volume.port.grpc filer.port filer.port.grpc
@@ -88,8 +91,14 @@ if sys.argv[1] not in names:
     s3.create_bucket(Bucket=sys.argv[1])
 PY
 
-# --- MLflow: sqlite in the state dir, artifacts proxied to the bucket --------------------------
-MLFLOW_PORT="$mlflow_port" MLFLOW_BACKEND_STORE_URI="sqlite:///$state/mlflow.db" \
+# --- MLflow: PostgreSQL (or sqlite) in the state dir, artifacts proxied to the bucket ---------
+if [[ "${UNIT_LOCAL_BACKEND:-postgresql}" == sqlite ]]; then
+    backend="sqlite:///$state/mlflow.db"
+else
+    # Started with the cluster id in its environment like the rest; down.sh stops it first.
+    backend="$("$here/postgres.sh" start "$state/postgres" "$pg_port" "$state/logs/postgres.log")"
+fi
+MLFLOW_PORT="$mlflow_port" MLFLOW_BACKEND_STORE_URI="$backend" \
 MLFLOW_ARTIFACTS_DESTINATION="s3://$bucket/mlflow" \
     nohup "$repo/infra/mlflow/start.sh" > "$state/logs/mlflow.log" 2>&1 &
 echo $! > "$state/mlflow.pid"
@@ -119,6 +128,8 @@ export RAY_ADDRESS=127.0.0.1:$gcs_port
 export RAY_API_SERVER_ADDRESS=http://127.0.0.1:$dashboard_port
 export RAY_AUTH_MODE=disabled
 export MLFLOW_TRACKING_URI=$MLFLOW_TRACKING_URI
+# The server's store, for a look with psql; clients use MLFLOW_TRACKING_URI above.
+export UNIT_LOCAL_MLFLOW_BACKEND=$backend
 export AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL
 export AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID
 export AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
@@ -130,7 +141,7 @@ trap - ERR
 cat <<MSG
 Local cluster up (state: $state, logs: $state/logs).
   Ray dashboard  http://127.0.0.1:$dashboard_port    GCS 127.0.0.1:$gcs_port
-  MLflow UI      $MLFLOW_TRACKING_URI
+  MLflow UI      $MLFLOW_TRACKING_URI    backend $backend
   S3 endpoint    $AWS_ENDPOINT_URL    bucket s3://$bucket
 
 Use it from this shell:

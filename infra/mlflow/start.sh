@@ -9,7 +9,7 @@
 #   MLFLOW_HOST                   bind address, default 127.0.0.1 (never the world by accident)
 #   MLFLOW_PORT                   default 5000
 #   MLFLOW_BACKEND_STORE_URI      runs/params/metrics; default sqlite:///$PWD/mlflow.db. A
-#                                 postgresql:// URI needs psycopg2 on this host (not a project dep).
+#                                 postgresql:// URI uses psycopg (3), a project dependency.
 #   MLFLOW_ARTIFACTS_DESTINATION  where proxied artifacts go; s3://bucket/prefix or a directory,
 #                                 default $PWD/mlartifacts. S3 credentials come from the standard
 #                                 AWS chain (env, profile, instance role); an S3-compatible store
@@ -32,8 +32,13 @@ mlflow="$repo/.venv/bin/mlflow"
 [[ -x "$mlflow" ]] || mlflow="$(command -v mlflow)"
 python="$(dirname "$mlflow")/python"
 
-if [[ "$backend" == postgresql* ]] && ! "$python" -c "import psycopg2" 2>/dev/null; then
-    echo "start.sh: $backend needs psycopg2: pip install psycopg2-binary" >&2
+# The driver the URI names (SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3): fail here,
+# saying which, rather than in a traceback. The URI goes by env so a password stays out of ps.
+if [[ "$backend" == postgresql* || "$backend" == mysql* || "$backend" == mssql* ]] &&
+    ! STORE_URI="$backend" "$python" -c "import os; from sqlalchemy.engine import make_url
+make_url(os.environ['STORE_URI']).get_dialect().import_dbapi()" 2>/dev/null; then
+    echo "start.sh: no database driver for ${backend%%://*}:// here" \
+         "(PostgreSQL: pip install 'psycopg[binary]')" >&2
     exit 2
 fi
 

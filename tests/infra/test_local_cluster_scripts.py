@@ -1,4 +1,5 @@
-"""infra/local/up.sh starts Ray + MLflow + S3 on 127.0.0.1; a job sees them; down.sh stops them.
+"""infra/local/up.sh starts Ray + MLflow (on PostgreSQL) + S3 on 127.0.0.1; a job sees them;
+down.sh stops them, PostgreSQL included.
 
 Slow (~1-2 min on 2 busy cores: MLflow creates its schema, Ray starts a head), hence e2e.
 """
@@ -7,12 +8,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.postgres_server import folder_postgres_can_reach, postgres_missing
 from tests.infra.local_cluster import REPO, UP_SH, marked_pids, run_down
 
 pytestmark = [pytest.mark.e2e, pytest.mark.s3]
@@ -35,14 +36,52 @@ def http_status(url: str) -> int:
         return err.code
 
 
+def postmaster_and_children(state: Path) -> set[int]:
+    """The live pids of up.sh's PostgreSQL: its postmaster (postmaster.pid) and its children."""
+    pid_file = state / "postgres" / "data" / "postmaster.pid"
+    if not pid_file.exists():
+        return set()
+    postmaster = int(pid_file.read_text().split()[0])
+    pids = {postmaster}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:  # field 4 is the parent pid; the name in field 2 has no spaces for postgres
+            if int(stat.read_text().split()[3]) == postmaster:
+                pids.add(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return {pid for pid in pids if alive(pid)}
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for its parent to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def assert_mlflow_schema_in(backend: str) -> None:
+    """The MLflow server created its tables in this PostgreSQL database (its Default experiment)."""
+    import psycopg
+
+    with psycopg.connect(backend, connect_timeout=10) as conn:
+        names = [row[0] for row in conn.execute("SELECT name FROM experiments")]
+    assert "Default" in names, names
+
+
 def test_up_submit_down(tmp_path: Path) -> None:
-    # Short state path outside pytest's deep tmp tree is not needed: Ray's temp dir is /tmp/unit-ray.*
-    state = Path(tempfile.mkdtemp(prefix="uls-", dir=tmp_path))
+    backend = "sqlite" if postgres_missing() else "postgresql"
     clean_env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("AWS_", "MLFLOW_TRACKING", "RAY_ADDRESS"))
-    }
+    } | {"UNIT_LOCAL_BACKEND": backend}
+    with folder_postgres_can_reach("uls-") as state:
+        _up_submit_down(state, clean_env, backend, tmp_path)
+
+
+def _up_submit_down(state: Path, clean_env: dict[str, str], backend: str, tmp_path: Path) -> None:
+    postgres_pids: set[int] = set()
     try:
         up = subprocess.run(
             ["bash", str(UP_SH), str(state)],
@@ -57,6 +96,12 @@ def test_up_submit_down(tmp_path: Path) -> None:
         env = read_env_sh(state / "env.sh")
         cluster_id = (state / "cluster_id").read_text().strip()
         assert marked_pids(cluster_id)
+        assert env["UNIT_LOCAL_MLFLOW_BACKEND"].startswith(backend), env
+        if backend == "postgresql":
+            assert env["UNIT_LOCAL_MLFLOW_BACKEND"].startswith("postgresql://mlflow@127.0.0.1:")
+            assert_mlflow_schema_in(env["UNIT_LOCAL_MLFLOW_BACKEND"])
+            postgres_pids = postmaster_and_children(state)
+            assert len(postgres_pids) > 1, postgres_pids
 
         for url in (
             env["RAY_API_SERVER_ADDRESS"] + "/api/version",
@@ -87,4 +132,9 @@ def test_up_submit_down(tmp_path: Path) -> None:
         down = run_down(state)
     assert down.returncode == 0, down.stderr
     assert cluster_id and marked_pids(cluster_id) == []
+    # PostgreSQL's children rewrite their environment (process titles): checked by pid instead,
+    # and the shutdown was pg_ctl's clean one, not the signal fallback.
+    assert {pid for pid in postgres_pids if alive(pid)} == set()
+    if backend == "postgresql":
+        assert "database system is shut down" in (state / "logs" / "postgres.log").read_text()
     assert not (state / "cluster_id").exists()

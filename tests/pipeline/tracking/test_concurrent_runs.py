@@ -2,9 +2,10 @@
 
 Each process is what rank 0 of a training does, without Ray: `TrainingRun.start` (the shared
 experiment created or found concurrently), its dataset input, then metric points at every step,
-then `end()`. All released together by a barrier, against the local sqlite store and against
-one local MLflow server (`infra/mlflow/start.sh` on 127.0.0.1). Bounded: a hung child fails the
-test after WAIT_S, and every child is killed in `finally`.
+then `end()`. All released together by a barrier, on both backends a team meets — sqlite (the
+laptop default) and PostgreSQL (tests/fixtures/postgres_server.py, a real server on 127.0.0.1) —
+each directly as a store URI and behind one local MLflow server (`infra/mlflow/start.sh`).
+Bounded: a hung child fails the test after WAIT_S, and every child is killed in `finally`.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import multiprocessing
 import uuid
 from pathlib import Path
 
+import pytest
 from mlflow.tracking import MlflowClient
 
 from tests.fixtures.local_mlflow import LocalMlflow
+from tests.fixtures.postgres_server import Postgres, postgres  # noqa: F401 — fixture
 from tests.fixtures.processes import run_processes
 
 PROCESSES = 8
@@ -72,12 +75,23 @@ def _assert_everything_arrived(uri: str, got: list[tuple[int, str, str | None]])
         assert (dataset_input.dataset.name, dataset_input.dataset.digest) == ("maps", "ef" * 8)
 
 
-def test_eight_processes_on_one_sqlite_store(tracking_uri: str, tmp_path: Path) -> None:
-    _assert_everything_arrived(tracking_uri, _run_all(tracking_uri, tmp_path))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_uri(request: pytest.FixtureRequest) -> str:
+    """The store URI of each backend: the session's sqlite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("tracking_uri")
+    server: Postgres = request.getfixturevalue("postgres")
+    return server.new_database()
 
 
-def test_eight_processes_on_one_mlflow_server(tmp_path: Path) -> None:
-    server = LocalMlflow(tmp_path)
+def test_eight_processes_on_one_store(backend_uri: str, tmp_path: Path) -> None:
+    _assert_everything_arrived(backend_uri, _run_all(backend_uri, tmp_path))
+
+
+def test_eight_processes_on_one_mlflow_server(backend_uri: str, tmp_path: Path) -> None:
+    # A fresh sqlite file per server (as infra/local/up.sh with UNIT_LOCAL_BACKEND=sqlite).
+    store = None if backend_uri.startswith("sqlite") else backend_uri
+    server = LocalMlflow(tmp_path, backend_uri=store)
     try:
         server.start()
         _assert_everything_arrived(server.uri, _run_all(server.uri, tmp_path))
