@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check unit_core pipeline tests
 
 bench: $(STAMP)
-	$(VENV)/bin/python -m pipeline.bench
+	$(VENV)/bin/python -m pipeline.bench --compare
 
 # ≤ 10 min on one GPU, JSON summary, non-zero exit on any failure; a CPU smoke without CUDA
 gpu-check: $(STAMP)

@@ -2,6 +2,7 @@
 
     python -m pipeline.bench                                    # UNIT, paper width, 64 px, batch 1
     python -m pipeline.bench --family da --batch 64             # the DA step, 32 px
+    python -m pipeline.bench --compare                          # fp32 vs `auto` side by side (make bench)
     python -m pipeline.bench --contended                        # quiet vs a busy process, old vs new threads
     python -m pipeline.bench --image-size 256 --device cuda --channels-last --amp --compile
 
@@ -62,6 +63,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--contended", action="store_true",
                    help="quiet vs. a competing busy process, old vs. new thread policy")  # fmt: skip
     p.add_argument("--rounds", type=int, default=1, help="--contended: interleaved rounds")
+    p.add_argument("--compare", action="store_true",
+                   help="fp32 and `speed: auto` side by side, with efficiencies")  # fmt: skip
     return p.parse_args(argv)
 
 
@@ -176,6 +179,18 @@ def _sync(device: torch.device) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.compare:
+        from pipeline.bench.compare import compare_report, format_compare
+
+        threads = set_threads(args) if args.device == "cpu" else torch.get_num_threads()
+        report = compare_report(args, time_steps, _overrides(args), rounds=max(args.rounds, 3))
+        report |= {"family": args.family, "image_size": args.image_size, "batch": args.batch,
+                   "base_channels": args.base_channels, "machine": _machine(torch.device(args.device), threads)}  # fmt: skip
+        header = (f"{args.family}, {report['image_size']} px, batch {args.batch}, width "
+                  f"{args.base_channels}, {report['machine']}")  # fmt: skip
+        print(format_compare(report, header))
+        print(json.dumps(report))
+        return 0
     if args.contended:
         from pipeline.bench.contended import contended_report, format_contended
 

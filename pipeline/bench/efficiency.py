@@ -30,16 +30,21 @@ def step_flops(step: Callable[[], Any]) -> int:
 
 
 def reference_conv_flops_per_s(
-    device: torch.device | str = "cpu", repeats: int = 5, shape: tuple[int, ...] = REFERENCE_SHAPE
+    device: torch.device | str = "cpu",
+    repeats: int = 5,
+    shape: tuple[int, ...] = REFERENCE_SHAPE,
+    bf16: bool = False,
 ) -> float:
-    """FLOP/s of a 3x3, C -> C conv on `shape` (best of `repeats` after one warm-up)."""
+    """FLOP/s of a 3x3, C -> C conv on `shape` (best of `repeats` after one warm-up); `bf16`:
+    under bf16 autocast, the reference of a bf16 step (same precision, same threads)."""
     n, c, h, w = shape
     g = torch.Generator().manual_seed(0)
     x = torch.randn(shape, generator=g).to(device)
     weight = (torch.randn(c, c, 3, 3, generator=g) * 0.02).to(device)
     flops = 2 * n * c * h * w * c * 9
     best = float("inf")
-    with torch.no_grad():
+    autocast = torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16)
+    with torch.no_grad(), autocast:
         for i in range(repeats + 1):
             _sync(device)
             start = time.perf_counter()
