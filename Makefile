@@ -32,6 +32,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m pipeline.bench --compare
+	$(VENV)/bin/python -m pipeline.bench.time_to_quality
 
 # ≤ 10 min on one GPU, JSON summary, non-zero exit on any failure; a CPU smoke without CUDA
 gpu-check: $(STAMP)
