@@ -1,8 +1,9 @@
 """A real sweep on tiny data: Ray Tune over Ray Train trials, nested MLflow runs, faults.
 
-One sweep serves every assertion (each trial costs a TorchTrainer start, 17-45 s here): four
+One sweep serves every assertion (each trial costs a TorchTrainer start, 10-40 s here): two
 good trials plus two whose `n_shared` exceeds the tiny model's blocks and so crash inside the
-trial. It starts as `python -m pipeline.tune` in a subprocess (its own Ray) that gets Ctrl+C
+trial, on a two-parameter grid (the fewest trials that still show nesting, crashes survived,
+an interrupted trial list resumed and a best trial picked per parameter). It starts as `python -m pipeline.tune` in a subprocess (its own Ray) that gets Ctrl+C
 once a trial has completed; the same command in-process (the session Ray) must then resume it
 without retraining the completed trial; a third run restores the finished sweep as it is.
 """
@@ -34,7 +35,7 @@ def _sweep_params(root: Path) -> dict:
         name="tiny-sweep",
         space={
             # n_shared 3 > the tiny model's 2 residual blocks: those trials raise ConfigError
-            "unit.model.n_shared": {"grid": [3, 0, 1]},
+            "unit.model.n_shared": {"grid": [3, 1]},
             "unit.model.dis_layers": {"grid": [3, 4]},
         },
         num_samples=1,
@@ -105,7 +106,7 @@ def test_sweep_nests_trials_survives_crashes_and_resumes(ray_local, tmp_path):
     for run in done_before:  # kept as it was, not trained again
         assert outcomes[run.data.tags[TRIAL_TAG]] == "completed"
         assert _history(params, run.info.run_id) == [2, 4, 6]
-    assert len(outcomes) == 6
+    assert len(outcomes) == 4
     assert sorted(outcomes.values()).count("failed") == 2
     assert set(outcomes.values()) <= {"completed", "stopped_early", "failed"}
     assert "completed" in outcomes.values()
@@ -124,11 +125,11 @@ def test_sweep_nests_trials_survives_crashes_and_resumes(ray_local, tmp_path):
         assert run.info.status == expected[outcome]
         if outcome != "failed":
             assert "val_pixel_accuracy" in run.data.metrics
-            assert run.data.params["unit.model.n_shared"] in ("0", "1")
+            assert run.data.params["unit.model.n_shared"] == "1"
 
     best = yaml.safe_load((tmp_path / "tune_out" / "best_params.yaml").read_text())
     assert best["sweep"] == parent.info.run_name
-    assert best["overrides"]["unit.model.n_shared"] in (0, 1)
+    assert best["overrides"]["unit.model.n_shared"] == 1
     assert best["overrides"]["unit.model.dis_layers"] in (3, 4)
     assert best["unit"]["model"]["n_shared"] == best["overrides"]["unit.model.n_shared"]
     assert outcomes[best["trial_id"]] == "completed"
