@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,13 +14,20 @@ from pipeline.bench import gpu_check
 from tests.pipeline.train_fixtures import REPO
 
 STEP_SECTIONS = ["cuda_vs_cpu", "bf16_stability", "throughput"]
+POLL_INTERVAL = "RAY_TRAIN_HEALTH_CHECK_INTERVAL_S"
 
 
 def _run_script(*args: str) -> subprocess.CompletedProcess:
-    """The script in a fresh process: OpenMP's wait policy only applies where torch loads."""
+    """The script in a fresh process: OpenMP's wait policy only applies where torch loads.
+
+    Only the test session's Ray Train poll interval (tests/conftest.py) comes along: the
+    script sets the rest of its environment itself.
+    """
+    env = {"PYTHON": sys.executable, "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
+    env |= {k: os.environ[k] for k in [POLL_INTERVAL] if k in os.environ}
     return subprocess.run(
         [str(REPO / "scripts" / "gpu_check.sh"), *args],
-        env={"PYTHON": sys.executable, "PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
+        env=env,
         capture_output=True, text=True, check=False, timeout=600,
     )  # fmt: skip
 
