@@ -105,6 +105,10 @@ class TwoDomainGanTrainer:
         """The discriminators evaluation uses (the DA classifier lives there): EMA when enabled."""
         return self.averages[1].module if self.averages is not None else self.discriminators
 
+    def optimizers(self) -> list[torch.optim.Optimizer]:
+        """Every optimiser a step uses (speed options switch their kernels)."""
+        return [self.gen_optimizer, self.dis_optimizer]
+
     def wrap(self, wrapper: Callable[[nn.Module], nn.Module]) -> None:
         """Route the gradient-synced calls through `wrapper(module)` (e.g. DDP)."""
         self._translator_call = wrapper(self.translator)

@@ -74,6 +74,9 @@ class AdaptationTask(TrainerTask):
     def trained_modules(self) -> list[Any]:
         return [*super().trained_modules(), self.baseline.network]
 
+    def optimizers(self) -> list[Any]:
+        return [*super().optimizers(), *self.baseline.optimizers()]
+
     def train_step(self, batch: DomainBatch) -> dict[str, float]:
         """One DA update and one baseline update on the same labelled source batch."""
         source_is_a = self.cfg.source_domain == "a"

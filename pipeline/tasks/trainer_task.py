@@ -30,6 +30,10 @@ class TrainerTask:
         """The params section as a typed config, image size and channels from the manifest."""
         return cls.config_from_dict(with_data_shape(section, image, prefix), prefix=prefix)
 
+    def optimizers(self) -> list[Any]:
+        """The optimisers a step uses (speed options switch their kernels)."""
+        return self.trainer.optimizers()
+
     def trained_modules(self) -> list[Any]:
         """The networks a step trains (memory-format conversion applies to these)."""
         return [self.trainer.translator, self.trainer.discriminators]

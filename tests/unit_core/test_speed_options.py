@@ -22,7 +22,7 @@ def test_auto_on_cpu_is_bf16_only_where_the_cpu_has_native_bf16(monkeypatch) -> 
     for native, precision in ((True, "bf16"), (False, "fp32")):
         monkeypatch.setattr(speed_options, "cpu_has_native_bf16", lambda native=native: native)
         resolved = resolve_speed(SpeedSettings(), "cpu")
-        assert resolved == ResolvedSpeed(precision, "contiguous", False)
+        assert resolved == ResolvedSpeed(precision, "contiguous", False, fused_adam=native)
     # CUDA: unmeasured on a GPU so far, so auto keeps the behaviour training always had.
     assert resolve_speed(SpeedSettings(), "cuda") == ResolvedSpeed("fp32", "contiguous", False)
 
@@ -44,9 +44,10 @@ def test_explicit_bf16_the_device_cannot_run_names_the_key() -> None:
 
 def test_explicit_values_override_auto() -> None:
     settings = SpeedSettings.from_dict(
-        {"precision": "bf16", "memory_format": "channels_last", "compile": "true"}
+        {"precision": "bf16", "memory_format": "channels_last", "compile": "true",
+         "fused_adam": "false"}
     )
-    assert resolve_speed(settings, "cpu") == ResolvedSpeed("bf16", "channels_last", True)
+    assert resolve_speed(settings, "cpu") == ResolvedSpeed("bf16", "channels_last", True, False)
 
 
 def test_unknown_values_and_keys_are_errors() -> None:
@@ -66,3 +67,19 @@ def test_channels_last_and_bf16_apply_to_a_tiny_step() -> None:
     with autocast_for(speed, trainer.device):
         losses = trainer.train_step(x_a, x_b)
     assert all(torch.isfinite(torch.tensor(v)) for v in losses.values())
+
+
+def test_fused_adam_switches_every_optimiser_and_makes_the_same_update() -> None:
+    cfg = tiny_config()
+    plain, fused = UnitTrainer(cfg), UnitTrainer(cfg)
+    apply_speed(fused, [fused.translator, fused.discriminators],
+                ResolvedSpeed("fp32", "contiguous", False, fused_adam=True))  # fmt: skip
+    assert all(g["fused"] for opt in fused.optimizers() for g in opt.param_groups)
+    assert not any(g["fused"] for opt in plain.optimizers() for g in opt.param_groups)
+    x_a, x_b = tiny_batch(cfg)
+    torch.manual_seed(0)
+    plain.train_step(x_a, x_b)
+    torch.manual_seed(0)
+    fused.train_step(x_a, x_b)
+    for p, q in zip(plain.translator.parameters(), fused.translator.parameters(), strict=True):
+        torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5)

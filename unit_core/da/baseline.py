@@ -41,6 +41,10 @@ class SourceOnlyClassifier:
         self.average = WeightAverage(self.network, decay) if decay > 0 else None
         self._network_call: Callable[[Tensor], Tensor] = self.network
 
+    def optimizers(self) -> list[torch.optim.Optimizer]:
+        """Every optimiser a step uses (speed options switch their kernels)."""
+        return [self.optimizer]
+
     def wrap(self, wrapper: Callable[[nn.Module], nn.Module]) -> None:
         """Route the gradient-synced forward through `wrapper(module)` (e.g. DDP)."""
         self._network_call = wrapper(self.network)
