@@ -23,10 +23,13 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
 from mlflow.entities import Metric, RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
+
+from pipeline.io.os_faults import describe, storage_fault
 
 log = logging.getLogger("pipeline.tracking")
 
@@ -113,14 +116,18 @@ class RecordBuffer:
                 try:
                     self._send_chunk(chunk)
                 except Exception as err:  # noqa: BLE001 — a tracking error must never stop training
-                    if not _refused(err):
+                    fault = storage_fault(err)
+                    if fault is None and not _refused(err):
                         self._failed(err)
                         return False
-                    # Refused for what it is (4xx), so resending cannot help and would block
-                    # every later record: set aside, written with the missing records.
+                    # Refused for what it is (4xx), or a local artifact store that cannot be
+                    # written (full, read-only): resending cannot help now and would block
+                    # every later record, so set aside, written with the missing records.
+                    why = str(err) if fault is None else self._describe(fault)
                     log.warning("MLflow refused %d record(s) of run %s: %s", len(chunk),
-                                self.run_id, err)  # fmt: skip
+                                self.run_id, why)  # fmt: skip
                     self.refused.extend(chunk)
+                    self.last_error = why
                 for _ in chunk:
                     self.pending.popleft()  # acknowledged: never sent again
         if self.down_since is not None:
@@ -172,6 +179,18 @@ class RecordBuffer:
                 self.run_id, first.image, key=first.key, step=first.step,
                 timestamp=first.timestamp, synchronous=True,
             )  # fmt: skip
+
+    def _describe(self, fault: OSError) -> str:
+        """`PATH: problem`; MLflow's image writer names no file, so the run's artifact folder."""
+        if fault.filename is None:
+            try:
+                uri = urlparse(self.client.get_run(self.run_id).info.artifact_uri)
+                fault = OSError(
+                    fault.errno, fault.strerror, uri.path if uri.scheme == "file" else uri.geturl()
+                )
+            except Exception:  # noqa: BLE001 — the message only; "(path not reported)" then
+                pass
+        return describe(fault)
 
     def _failed(self, err: Exception) -> None:
         now = self.clock()

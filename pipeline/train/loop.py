@@ -23,6 +23,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from pipeline.data.shard_reader import TwoDomainBatches
 from pipeline.io.checkpoints import load_checkpoint, save_checkpoint
+from pipeline.io.os_faults import storage_fault
 from pipeline.tasks import TASKS
 from pipeline.tracking import TrainingRun
 from unit_core.cpu_threads import apply_cpu_threads
@@ -193,13 +194,35 @@ def _report(task: Any, progress: dict[str, Any], losses: dict[str, float]) -> No
         ray.train.report(metrics)
         return
     metrics.update(_validation_at_step(task, progress))
+    name = f"checkpoint_{task.step:08d}"
     with tempfile.TemporaryDirectory() as folder:
         save_checkpoint(Path(folder), task.state_dict(), progress)
-        ray.train.report(
-            metrics,
-            checkpoint=ray.train.Checkpoint.from_directory(folder),
-            checkpoint_dir_name=f"checkpoint_{task.step:08d}",
-        )
+        try:
+            ray.train.report(
+                metrics, checkpoint=ray.train.Checkpoint.from_directory(folder),
+                checkpoint_dir_name=name,
+            )  # fmt: skip
+        except Exception as err:
+            _raise_naming_checkpoint(err, name)
+            raise
+
+
+def _raise_naming_checkpoint(err: Exception, name: str) -> None:
+    """Re-raise a storage fault of Ray's checkpoint upload naming its destination.
+
+    Why: Ray copies into `storage_path` with pyarrow, whose OSError(ENOSPC) names no file. The
+    half-copied folder is removed (best effort), so storage keeps only whole checkpoints.
+    """
+    fault = storage_fault(err)
+    if fault is None or fault.filename is not None:
+        return
+    storage = ray.train.get_context().get_storage()
+    where = storage.build_checkpoint_path_from_name(name)
+    try:
+        storage.storage_filesystem.delete_dir(where)
+    except Exception:  # noqa: BLE001, S110 — nothing copied, or the store refuses deletes too
+        pass
+    raise OSError(fault.errno, fault.strerror, where) from err
 
 
 def _validation_at_step(task: Any, progress: dict[str, Any]) -> dict[str, float]:

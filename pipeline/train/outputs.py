@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.io.atomic import replace_folder, write_atomic
 from pipeline.io.checkpoints import load_checkpoint
+from pipeline.io.os_faults import describe, storage_fault
 from pipeline.io.run_outputs import HISTORY_FILE, RUN_FILE, run_record_path, split_history
 from pipeline.tracking.reachability import check_tracking_reachable
 from pipeline.tracking.redaction import redact_uri
@@ -98,9 +99,10 @@ def _log_model(final: Any, run: TrainingRun, tracking_uri: str, output: str) -> 
         check_tracking_reachable(tracking_uri)
         return final.log(run)
     except Exception as err:  # noqa: BLE001 — a tracking fault must not discard a trained model
+        fault = storage_fault(err)  # a full or read-only local artifact store: name the path
         log.warning(
             "MLflow run %s: the model was not logged (%s); the exported model is in %s. Run the "
             "same `unit-pipeline train` again once the server is back to log it", run.run_id,
-            err, output,
+            err if fault is None else describe(fault), output,
         )  # fmt: skip
         return None

@@ -1,0 +1,103 @@
+"""`train` with real Ray Train and MLflow (sqlite) writing onto a real full disk (a tmpfs):
+
+- checkpoints (`train.checkpoint.storage_path`): one line naming the file, exit 2, the MLflow
+  run FAILED, the last checkpoint that fitted kept whole;
+- MLflow artifacts (image grids, the logged model) in a full local artifact store: tracking
+  never fails training, so the run finishes, the output is exported, the grids go to the
+  missing-records file beside it and the warnings name the store's path.
+
+Real mounts: tests/fixtures/mounts.py, skipped where mounting is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from mlflow.tracking import MlflowClient
+
+from pipeline.io.run_outputs import load_trained
+from pipeline.train import __main__ as train
+from tests.fixtures.mounts import fill
+from tests.pipeline.train_fixtures import tiny_training_params
+
+pytestmark = pytest.mark.e2e
+
+NO_SPACE = "no space left on device"
+CHECKPOINT_BYTES = 1_000_000  # one tiny-model checkpoint is ~0.94 MB (trainer_state.pt)
+
+
+def _params(root: Path, **train_keys) -> tuple[dict, str]:
+    """Two steps on one worker, written to `root/params.yaml`."""
+    params = tiny_training_params(root, steps=2, workers=1, **train_keys)
+    path = root / "params.yaml"
+    path.write_text(yaml.safe_dump(params))
+    return params, str(path)
+
+
+def _pipeline_records(caplog, level: int) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name.startswith("pipeline") and r.levelno >= level]
+
+
+def _only_run(params: dict):
+    client = MlflowClient(params["tracking"]["tracking_uri"])
+    experiment = client.get_experiment_by_name(params["tracking"]["experiment"])
+    [run] = client.search_runs([experiment.experiment_id])
+    return run
+
+
+def test_full_checkpoint_storage_names_the_file_keeps_the_last_checkpoint_and_fails_the_run(
+    ray_local, tmp_path, mounts, caplog
+):
+    disk = mounts.full_disk(tmp_path / "ray_results", size_kib=4096)
+    params, params_file = _params(
+        tmp_path, checkpoint={"every": 1, "max_failures": 0, "storage_path": str(disk)}
+    )
+    params["tracking"]["images_every"] = 100  # no grids: checkpoints are what this tests
+    Path(params_file).write_text(yaml.safe_dump(params))
+    fill(disk, leave_bytes=CHECKPOINT_BYTES + 300_000)  # room for step 1's checkpoint only
+
+    assert train.main(["--params", params_file]) == 2
+
+    [line] = [r.getMessage() for r in _pipeline_records(caplog, logging.ERROR)]
+    assert line.startswith(f"{disk}/") and line.endswith(f": {NO_SPACE}"), line
+    assert all(r.exc_info is None for r in caplog.records if r.name.startswith("pipeline"))
+    assert _only_run(params).info.status == "FAILED"
+    [kept] = list(disk.glob("*/checkpoint_0*"))  # the half-copied step 2 removed
+    assert kept.name == "checkpoint_00000001"
+    assert torch.load(kept / "trainer_state.pt", weights_only=True)["step"] == 1
+    assert not (tmp_path / "out").exists()  # nothing exported
+
+
+def test_full_artifact_store_still_finishes_training_and_files_the_grids(
+    ray_local, tmp_path, mounts, caplog
+):
+    params, params_file = _params(tmp_path, checkpoint={"every": 2, "max_failures": 0})
+    params["tracking"]["images_every"] = 2  # one grid, at the last step
+    Path(params_file).write_text(yaml.safe_dump(params))
+    store = mounts.full_disk(tmp_path / "artifacts", size_kib=256)
+    client = MlflowClient(params["tracking"]["tracking_uri"])
+    client.create_experiment(params["tracking"]["experiment"], artifact_location=store.as_uri())
+    fill(store)
+
+    assert train.main(["--params", params_file]) == 0
+
+    out = tmp_path / "out"
+    assert (out / "translator.pt").is_file()
+    record = load_trained(out)
+    assert record["step"] == 2 and record["mlflow_model_uri"] is None
+    run = _only_run(params)
+    assert run.info.status == "FINISHED" and run.info.run_id == record["mlflow_run_id"]
+    [warning] = [r.getMessage() for r in _pipeline_records(caplog, logging.WARNING)]
+    assert "the model was not logged" in warning and f"{store}/" in warning and NO_SPACE in warning
+    assert not _pipeline_records(caplog, logging.ERROR)
+    # The worker's grid was set aside at once (not retried for tracking.outage_grace_s) into
+    # the missing-records file beside the output, which names the store and the problem.
+    [missing] = list(tmp_path.glob("out.mlflow-missing-*.json"))
+    content = json.loads(missing.read_text())
+    assert content["images"] and {image["step"] for image in content["images"]} == {2}
+    assert f"{store}/" in content["why"] and NO_SPACE in content["why"]
