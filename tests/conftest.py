@@ -10,7 +10,8 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 # Ray Train's controller polls its workers every 2 s, so each `fit` (a stage, a Tune trial)
 # waits up to 2 s per state change: ~5 s of a tiny fit's ~14 s here. A hanging poll is not an
 # error (only one hanging 600 s is), so polling every 0.2 s tests the same behaviours sooner.
-# Set before any Ray starts: local Ray processes and stage subprocesses inherit it.
+# Set before any Ray starts: local Ray processes and stage subprocesses inherit it (the
+# killed-job stage of tests/pipeline/test_fault_injection.py keeps Ray's 2 s: see there).
 os.environ.setdefault("RAY_TRAIN_HEALTH_CHECK_INTERVAL_S", "0.2")
 
 # Fixtures that live in their own modules (one role per file) are registered here.
