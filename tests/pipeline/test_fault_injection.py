@@ -38,12 +38,13 @@ COUNTS = {"train": 120, "val": 30, "test": 30}  # 92 shards: a kill lands mid-wr
 
 
 def _env() -> dict[str, str]:
-    """The stage's environment; Ray Train's own 2 s worker poll, not the session's 0.2 s
-    (tests/conftest.py): with 0.2 s the killed job's restart here began at step 0 (seen twice)."""
+    """The stage's environment, with the stage's own Ray Train worker poll (0.5 s on a private
+    Ray, pipeline/train/launch.py), not the session's 0.2 s (tests/conftest.py)."""
     quiet = {"OMP_NUM_THREADS": "1", "DVC_NO_ANALYTICS": "1", "MLFLOW_DISABLE_TELEMETRY": "true",
-             "AWS_EC2_METADATA_DISABLED": "true", "RAY_USAGE_STATS_ENABLED": "0",
-             "RAY_TRAIN_HEALTH_CHECK_INTERVAL_S": "2.0"}  # fmt: skip
-    return {**os.environ, **quiet}
+             "AWS_EC2_METADATA_DISABLED": "true", "RAY_USAGE_STATS_ENABLED": "0"}  # fmt: skip
+    env = {**os.environ, **quiet}
+    env.pop("RAY_TRAIN_HEALTH_CHECK_INTERVAL_S", None)
+    return env
 
 
 def _run(args: list[str]) -> tuple[int, float]:
@@ -129,7 +130,10 @@ def test_killed_translate_leaves_only_whole_pngs(unit_trainer, tmp_path: Path) -
 
 
 def test_killed_training_job_resumes_from_a_checkpoint(tmp_path: Path) -> None:
-    params = tiny_training_params(tmp_path, steps=12, workers=1, checkpoint={"every": 2})
+    # 40 steps: at the stage's 0.5 s poll a 12-step job had written its final checkpoint
+    # within the 0-2 s after its first one, so the kill came after training and the rerun
+    # restored a finished run (nothing to resume); 40 keeps the kill mid-training.
+    params = tiny_training_params(tmp_path, steps=40, workers=1, checkpoint={"every": 2})
     params_file = tmp_path / "params.yaml"
     params_file.write_text(yaml.safe_dump(params))
     args = ["pipeline.train", "--params", str(params_file)]
@@ -152,5 +156,5 @@ def test_killed_training_job_resumes_from_a_checkpoint(tmp_path: Path) -> None:
                           capture_output=True, timeout=300, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     trained = load_trained(out)
-    assert trained["step"] == 12
-    assert trained["resumed_from_steps"] and trained["resumed_from_steps"][0] >= 2
+    assert trained["step"] == 40
+    assert trained["resumed_from_steps"] and 2 <= trained["resumed_from_steps"][0] < 40
