@@ -52,6 +52,7 @@ from pipeline.tracking.registry import (
     logged_model_id,
     register_model,
 )
+from pipeline.tracking.retry import retry_tracking_write
 from pipeline.tracking.translator_model import log_translator_model
 
 log = logging.getLogger(__name__)
@@ -307,13 +308,25 @@ EXPERIMENT_KIND = "custom_model_development"  # the "Model training" view (MLflo
 
 def _experiment_id(client: MlflowClient, name: str, uri: str) -> str:
     """Id of experiment `name`, created if missing (artifacts beside a sqlite database) and
-    tagged as a model-training experiment (existing ones too)."""
-    experiment_id = _find_or_create_experiment(client, name, uri)
-    client.set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
+    tagged as a model-training experiment (existing ones too).
+
+    The tag is written only where missing, and best-effort: MLflow's stores check then insert,
+    so runs starting together on a new experiment all find it untagged and all but one lose
+    with `UNIQUE constraint failed: experiment_tags...` (retry.py). It only picks the UI's view.
+    """
+    experiment_id, tags = _find_or_create_experiment(client, name, uri)
+    if tags.get(EXPERIMENT_KIND_TAG) != EXPERIMENT_KIND:
+        retry_tracking_write(
+            lambda: client.set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND),
+            f"the experiment tag {EXPERIMENT_KIND_TAG}",
+        )
     return experiment_id
 
 
-def _find_or_create_experiment(client: MlflowClient, name: str, uri: str) -> str:
+def _find_or_create_experiment(
+    client: MlflowClient, name: str, uri: str
+) -> tuple[str, Mapping[str, str]]:
+    """The experiment's id and tags (none when this call created it)."""
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
         if experiment.lifecycle_stage == "deleted":
@@ -321,19 +334,19 @@ def _find_or_create_experiment(client: MlflowClient, name: str, uri: str) -> str
                 f"MLflow experiment {name!r} at {redact_uri(uri)} is deleted; restore it "
                 "(mlflow experiments restore) or choose another tracking.experiment"
             )
-        return experiment.experiment_id
+        return experiment.experiment_id, experiment.tags
     db = sqlite_path(uri)
     # MLflow's default puts artifacts in ./mlruns of whatever cwd the creating process has;
     # for a sqlite store keep them next to the database so every process finds them.
     folder = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
     location = (db.parent / "mlruns" / folder).resolve().as_uri() if db is not None else None
     try:
-        return client.create_experiment(name, artifact_location=location)
+        return client.create_experiment(name, artifact_location=location), {}
     except MlflowException:
         experiment = client.get_experiment_by_name(name)  # created concurrently by another run
         if experiment is None:
             raise
-        return experiment.experiment_id
+        return experiment.experiment_id, experiment.tags
 
 
 def _require_run(client: MlflowClient, run_id: str, uri: str) -> None:

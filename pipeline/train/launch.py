@@ -14,6 +14,7 @@ from pipeline.tracking.training_run import find_run_id
 from pipeline.train.run import PreparedRun
 from unit_core.cpu_threads import prepare_thread_env
 
+STORAGE_MARKER = ".validate_storage_marker"  # Ray Train's probe file in the run's folder
 LOCAL_POLL_S = "0.5"  # Ray Train's worker poll interval on a private local Ray (Ray: 2 s)
 
 log = logging.getLogger("pipeline.train")
@@ -91,6 +92,7 @@ def fit(
     else:
         use_gpu = scaling.use_gpu == "true"
     ckpt = prepared.train.checkpoint
+    check_storage_writable(prepared.storage_path, prepared.run_name)
     trainer = TorchTrainer(
         train_loop_per_worker,
         train_loop_config={"settings": prepared.worker_settings(run.run_id)},
@@ -119,3 +121,19 @@ def fit(
     result = trainer.fit()
     timings["fit"] = time.perf_counter() - fitted
     return result
+
+
+def check_storage_writable(storage_path: str, run_name: str) -> None:
+    """Create the run's folder and Ray's marker file in a local `storage_path` first.
+
+    Why: Ray Train creates both inside its controller actor, whose failure reaches the driver
+    as an `ActorDiedError` that keeps only the OSError's text: a read-only (or full) storage
+    path ended in a traceback instead of `PATH: read-only file system`. Python's own OSError
+    names the path. A URI (s3://) is left to Ray's own check.
+    """
+    if "://" in storage_path:
+        return
+    folder = Path(storage_path, run_name)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / STORAGE_MARKER, "ab"):  # the empty file Ray writes there anyway
+        pass

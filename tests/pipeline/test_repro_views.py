@@ -53,8 +53,9 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory) -> Reproduced:
         pytest.skip("dvc is not installed in this environment")
     work = tmp_path_factory.mktemp("repro")
     commit = tiny_repro_project(work)
-    # A 4-step run ends before MLflow's first 10 s system-metrics sample; sample every second.
-    run_dvc(work, "repro", env=dvc_env(MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL="1"))
+    # A 4-step run ends before MLflow's first 10 s system-metrics sample, and on a fast CI
+    # runner before a 1 s one (CI: "System metrics" missing); sample every 0.1 s.
+    run_dvc(work, "repro", env=dvc_env(MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL="0.1"))
     return Reproduced(work, commit)
 
 

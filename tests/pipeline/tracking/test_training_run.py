@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from PIL import Image
 
@@ -160,6 +161,33 @@ def test_experiment_opens_as_model_training(tracking_config: TrackingConfig) -> 
     TrainingRun.start(tracking_config, "kind").end()
     tags = client.get_experiment(existing).tags
     assert tags["mlflow.experimentKind"] == "custom_model_development"
+
+
+def test_a_lost_race_on_the_experiment_tag_does_not_fail_the_run(
+    tracking_config: TrackingConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs starting together on a new experiment race to tag it (check, then insert): the
+    losers' UNIQUE error is retried, and a tagged experiment is not written again."""
+    client = _client(tracking_config.tracking_uri)
+    client.create_experiment(tracking_config.experiment)
+    real_set_tag, calls = MlflowClient.set_experiment_tag, []
+
+    def race_lost_once(self, experiment_id, key, value):
+        calls.append(key)
+        if len(calls) == 1:  # another run inserted the same tag in between
+            real_set_tag(self, experiment_id, key, value)
+            raise MlflowException("UNIQUE constraint failed: experiment_tags.key")
+        return real_set_tag(self, experiment_id, key, value)
+
+    monkeypatch.setattr(MlflowClient, "set_experiment_tag", race_lost_once)
+    TrainingRun.start(tracking_config, "first").end("FINISHED")
+    assert calls == ["mlflow.experimentKind"] * 2  # lost once, retried
+    TrainingRun.start(tracking_config, "second").end("FINISHED")
+    assert len(calls) == 2  # already tagged: no write
+    runs = client.search_runs(
+        [client.get_experiment_by_name(tracking_config.experiment).experiment_id]
+    )
+    assert {r.info.status for r in runs} == {"FINISHED"} and len(runs) == 2
 
 
 def test_system_metrics_are_sampled_into_the_run(

@@ -1,10 +1,12 @@
-"""`train` with real Ray Train and MLflow (sqlite) writing onto a real full disk (a tmpfs):
+"""`train` with real Ray Train and MLflow (sqlite) writing onto a real full disk (a tmpfs) or
+into a read-only file system (a read-only bind mount):
 
 - checkpoints (`train.checkpoint.storage_path`): one line naming the file, exit 2, the MLflow
-  run FAILED, the last checkpoint that fitted kept whole;
-- MLflow artifacts (image grids, the logged model) in a full local artifact store: tracking
-  never fails training, so the run finishes, the output is exported, the grids go to the
-  missing-records file beside it and the warnings name the store's path.
+  run FAILED; on a full disk the last checkpoint that fitted is kept whole; a read-only
+  storage path fails before the first step;
+- MLflow artifacts (image grids, the logged model) in a full or read-only local artifact store:
+  tracking never fails training, so the run finishes, the output is exported, the grids go to
+  the missing-records file beside it and the warnings name the store's path.
 
 Real mounts: tests/fixtures/mounts.py, skipped where mounting is refused.
 """
@@ -22,12 +24,13 @@ from mlflow.tracking import MlflowClient
 
 from pipeline.io.run_outputs import load_trained
 from pipeline.train import __main__ as train
-from tests.fixtures.mounts import fill
+from tests.fixtures.mounts import Mounts, fill
 from tests.pipeline.train_fixtures import tiny_training_params
 
 pytestmark = pytest.mark.e2e
 
 NO_SPACE = "no space left on device"
+READ_ONLY = "read-only file system"
 CHECKPOINT_BYTES = 1_000_000  # one tiny-model checkpoint is ~0.94 MB (trainer_state.pt)
 
 
@@ -73,16 +76,61 @@ def test_full_checkpoint_storage_names_the_file_keeps_the_last_checkpoint_and_fa
     assert not (tmp_path / "out").exists()  # nothing exported
 
 
-def test_full_artifact_store_still_finishes_training_and_files_the_grids(
+def test_read_only_checkpoint_storage_names_the_folder_and_fails_the_run(
     ray_local, tmp_path, mounts, caplog
+):
+    storage = tmp_path / "ray_results"
+    storage.mkdir()
+    mounts.read_only(storage)
+    params, params_file = _params(
+        tmp_path, checkpoint={"every": 1, "max_failures": 0, "storage_path": str(storage)}
+    )
+
+    assert train.main(["--params", params_file]) == 2
+
+    [line] = [r.getMessage() for r in _pipeline_records(caplog, logging.ERROR)]
+    assert line.startswith(f"{storage}") and line.endswith(f": {READ_ONLY}"), line
+    assert all(r.exc_info is None for r in caplog.records if r.name.startswith("pipeline"))
+    assert _only_run(params).info.status == "FAILED"
+    assert not list(storage.iterdir())  # nothing written
+    assert not (tmp_path / "out").exists()  # nothing exported
+
+
+class _Unwritable:
+    """A folder made full (a filled tmpfs) or read-only (a bind mount), in two steps: `make`
+    before MLflow's experiment names it, `spoil` after (MLflow writes nothing there until a run
+    logs an artifact)."""
+
+    def __init__(self, fault: str, mounts: Mounts) -> None:
+        self.fault, self.mounts = fault, mounts
+        self.problem = {"full": NO_SPACE, "read_only": READ_ONLY}[fault]
+
+    def make(self, folder: Path) -> Path:
+        if self.fault == "full":
+            return self.mounts.full_disk(folder, size_kib=256)
+        folder.mkdir(parents=True)
+        return folder
+
+    def spoil(self, folder: Path) -> None:
+        if self.fault == "full":
+            fill(folder)
+        else:
+            self.mounts.read_only(folder)
+
+
+@pytest.mark.parametrize("fault", ["full", "read_only"])
+def test_unwritable_artifact_store_still_finishes_training_and_files_the_grids(
+    ray_local, tmp_path, mounts, caplog, fault
 ):
     params, params_file = _params(tmp_path, checkpoint={"every": 2, "max_failures": 0})
     params["tracking"]["images_every"] = 2  # one grid, at the last step
     Path(params_file).write_text(yaml.safe_dump(params))
-    store = mounts.full_disk(tmp_path / "artifacts", size_kib=256)
+    unwritable = _Unwritable(fault, mounts)
+    store = unwritable.make(tmp_path / "artifacts")
     client = MlflowClient(params["tracking"]["tracking_uri"])
     client.create_experiment(params["tracking"]["experiment"], artifact_location=store.as_uri())
-    fill(store)
+    unwritable.spoil(store)
+    problem = unwritable.problem
 
     assert train.main(["--params", params_file]) == 0
 
@@ -93,11 +141,11 @@ def test_full_artifact_store_still_finishes_training_and_files_the_grids(
     run = _only_run(params)
     assert run.info.status == "FINISHED" and run.info.run_id == record["mlflow_run_id"]
     [warning] = [r.getMessage() for r in _pipeline_records(caplog, logging.WARNING)]
-    assert "the model was not logged" in warning and f"{store}/" in warning and NO_SPACE in warning
+    assert "the model was not logged" in warning and f"{store}/" in warning and problem in warning
     assert not _pipeline_records(caplog, logging.ERROR)
     # The worker's grid was set aside at once (not retried for tracking.outage_grace_s) into
     # the missing-records file beside the output, which names the store and the problem.
     [missing] = list(tmp_path.glob("out.mlflow-missing-*.json"))
     content = json.loads(missing.read_text())
     assert content["images"] and {image["step"] for image in content["images"]} == {2}
-    assert f"{store}/" in content["why"] and NO_SPACE in content["why"]
+    assert f"{store}/" in content["why"] and problem in content["why"]
