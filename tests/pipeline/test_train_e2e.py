@@ -13,35 +13,19 @@ from pathlib import Path
 
 import psutil
 import pytest
-import yaml
-from mlflow.tracking import MlflowClient
 
 from pipeline.evaluate import __main__ as evaluate
 from pipeline.io.run_outputs import load_trained
 from pipeline.train import __main__ as train
 from pipeline.train.run import PreparedRun
-from tests.pipeline.train_fixtures import tiny_training_params
+from tests.pipeline.train_fixtures import only_run, tiny_training_params, write_params
 
 pytestmark = pytest.mark.e2e
 
 
-def _write(params: dict, root: Path) -> str:
-    path = root / "params.yaml"
-    path.write_text(yaml.safe_dump(params))
-    return str(path)
-
-
-def _only_run(params: dict):
-    client = MlflowClient(params["tracking"]["tracking_uri"])
-    experiment = client.get_experiment_by_name(params["tracking"]["experiment"])
-    runs = client.search_runs([experiment.experiment_id])
-    assert len(runs) == 1
-    return client, runs[0]
-
-
 def test_train_evaluate_and_resume(ray_local, tmp_path):
     params = tiny_training_params(tmp_path, steps=6)
-    params_file = _write(params, tmp_path)
+    params_file = write_params(params, tmp_path)
     assert train.main(["--params", params_file]) == 0
 
     out = tmp_path / "out"
@@ -61,7 +45,7 @@ def test_train_evaluate_and_resume(ray_local, tmp_path):
         "checkpoint_00000006",
     ]
 
-    client, run = _only_run(params)
+    client, run = only_run(params)
     assert run.info.status == "FINISHED" and run.info.run_id == trained["mlflow_run_id"]
     assert [m.step for m in client.get_metric_history(run.info.run_id, "recon")] == [2, 4, 6]
     assert {"gen_adv", "dis_adv", "kl", "images_per_s", "data_wait_fraction", "lr"} <= set(
@@ -96,7 +80,7 @@ def test_train_evaluate_and_resume(ray_local, tmp_path):
     # byte-identical (dvc.lock unchanged); the run record beside it is rewritten.
     files_before = {p.name: p.read_bytes() for p in out.iterdir()}
     assert train.main(["--params", params_file]) == 0
-    _, again = _only_run(params)
+    _, again = only_run(params)
     assert again.info.run_id == run.info.run_id
     assert [m.step for m in client.get_metric_history(run.info.run_id, "recon")] == [2, 4, 6]
     assert {p.name: p.read_bytes() for p in out.iterdir()} == files_before
@@ -150,7 +134,7 @@ def test_killed_worker_run_still_completes_at_the_final_step(tmp_path):
     # processes, which hides which one belongs to this run.
     env = {k: v for k, v in os.environ.items() if k not in ("RAY_ADDRESS", "MLFLOW_TRACKING_URI")}
     stage = subprocess.run(
-        [sys.executable, "-m", "pipeline.train", "--params", _write(params, tmp_path)],
+        [sys.executable, "-m", "pipeline.train", "--params", write_params(params, tmp_path)],
         env=env, capture_output=True, text=True, timeout=500,
     )  # fmt: skip
     assert stage.returncode == 0, stage.stdout[-3000:] + stage.stderr[-3000:]
@@ -162,7 +146,7 @@ def test_killed_worker_run_still_completes_at_the_final_step(tmp_path):
     # checkpoint or from step 0 is not asserted: it varied between runs here (see the issue note).
     resumed = trained["resumed_from_steps"]
     assert all(0 < r < steps and r % 3 == 0 for r in resumed), resumed
-    client, run = _only_run(params)
+    client, run = only_run(params)
     logged = [m.step for m in client.get_metric_history(run.info.run_id, "recon")]
     assert logged[-1] == steps
 
@@ -170,7 +154,7 @@ def test_killed_worker_run_still_completes_at_the_final_step(tmp_path):
 def test_select_best_val_exports_the_best_logged_weights(ray_local, tmp_path):
     """train.select best_val: the exported model is the one with the best val pixel accuracy."""
     params = tiny_training_params(tmp_path, steps=6, workers=1, select="best_val")
-    params_file = _write(params, tmp_path)
+    params_file = write_params(params, tmp_path)
     assert train.main(["--params", params_file]) == 0
     trained = json.loads((tmp_path / "out" / "train_run.json").read_text())
     history = json.loads((tmp_path / "out" / "train_history.json").read_text())

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from mlflow.entities import Run
+from mlflow.tracking import MlflowClient
 
 from pipeline.data.write_dataset import prepare_dataset
 from tests.pipeline.data.tiny_params import aerial_params, digits_params
@@ -64,3 +66,19 @@ def tiny_adaptation_params(root: Path, steps: int = 4, workers: int = 2) -> dict
     adapt["scaling"]["num_workers"] = workers
     adapt["checkpoint"].update(every=2, storage_path=str(root / "ray_results"))
     return params
+
+
+def write_params(params: dict[str, Any], root: Path) -> str:
+    """`params` as `root/params.yaml`; returns its path, as `--params` takes it."""
+    path = root / "params.yaml"
+    path.write_text(yaml.safe_dump(params))
+    return str(path)
+
+
+def only_run(params: dict[str, Any]) -> tuple[MlflowClient, Run]:
+    """The client of `params`' tracking store and the one run of its experiment (asserted one)."""
+    client = MlflowClient(params["tracking"]["tracking_uri"])
+    experiment = client.get_experiment_by_name(params["tracking"]["experiment"])
+    runs = client.search_runs([experiment.experiment_id])
+    assert len(runs) == 1, [r.info.run_name for r in runs]
+    return client, runs[0]

@@ -19,13 +19,12 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
 from mlflow.tracking import MlflowClient
 
 from pipeline.io.run_outputs import load_trained
 from pipeline.train import __main__ as train
 from tests.fixtures.mounts import Mounts, fill
-from tests.pipeline.train_fixtures import tiny_training_params
+from tests.pipeline.train_fixtures import only_run, tiny_training_params, write_params
 
 pytestmark = pytest.mark.e2e
 
@@ -37,20 +36,11 @@ CHECKPOINT_BYTES = 1_000_000  # one tiny-model checkpoint is ~0.94 MB (trainer_s
 def _params(root: Path, **train_keys) -> tuple[dict, str]:
     """Two steps on one worker, written to `root/params.yaml`."""
     params = tiny_training_params(root, steps=2, workers=1, **train_keys)
-    path = root / "params.yaml"
-    path.write_text(yaml.safe_dump(params))
-    return params, str(path)
+    return params, write_params(params, root)
 
 
 def _pipeline_records(caplog, level: int) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name.startswith("pipeline") and r.levelno >= level]
-
-
-def _only_run(params: dict):
-    client = MlflowClient(params["tracking"]["tracking_uri"])
-    experiment = client.get_experiment_by_name(params["tracking"]["experiment"])
-    [run] = client.search_runs([experiment.experiment_id])
-    return run
 
 
 def test_full_checkpoint_storage_names_the_file_keeps_the_last_checkpoint_and_fails_the_run(
@@ -61,7 +51,7 @@ def test_full_checkpoint_storage_names_the_file_keeps_the_last_checkpoint_and_fa
         tmp_path, checkpoint={"every": 1, "max_failures": 0, "storage_path": str(disk)}
     )
     params["tracking"]["images_every"] = 100  # no grids: checkpoints are what this tests
-    Path(params_file).write_text(yaml.safe_dump(params))
+    write_params(params, tmp_path)
     fill(disk, leave_bytes=CHECKPOINT_BYTES + 300_000)  # room for step 1's checkpoint only
 
     assert train.main(["--params", params_file]) == 2
@@ -69,7 +59,7 @@ def test_full_checkpoint_storage_names_the_file_keeps_the_last_checkpoint_and_fa
     [line] = [r.getMessage() for r in _pipeline_records(caplog, logging.ERROR)]
     assert line.startswith(f"{disk}/") and line.endswith(f": {NO_SPACE}"), line
     assert all(r.exc_info is None for r in caplog.records if r.name.startswith("pipeline"))
-    assert _only_run(params).info.status == "FAILED"
+    assert only_run(params)[1].info.status == "FAILED"
     [kept] = list(disk.glob("*/checkpoint_0*"))  # the half-copied step 2 removed
     assert kept.name == "checkpoint_00000001"
     assert torch.load(kept / "trainer_state.pt", weights_only=True)["step"] == 1
@@ -91,7 +81,7 @@ def test_read_only_checkpoint_storage_names_the_folder_and_fails_the_run(
     [line] = [r.getMessage() for r in _pipeline_records(caplog, logging.ERROR)]
     assert line.startswith(f"{storage}") and line.endswith(f": {READ_ONLY}"), line
     assert all(r.exc_info is None for r in caplog.records if r.name.startswith("pipeline"))
-    assert _only_run(params).info.status == "FAILED"
+    assert only_run(params)[1].info.status == "FAILED"
     assert not list(storage.iterdir())  # nothing written
     assert not (tmp_path / "out").exists()  # nothing exported
 
@@ -124,7 +114,7 @@ def test_unwritable_artifact_store_still_finishes_training_and_files_the_grids(
 ):
     params, params_file = _params(tmp_path, checkpoint={"every": 2, "max_failures": 0})
     params["tracking"]["images_every"] = 2  # one grid, at the last step
-    Path(params_file).write_text(yaml.safe_dump(params))
+    write_params(params, tmp_path)
     unwritable = _Unwritable(fault, mounts)
     store = unwritable.make(tmp_path / "artifacts")
     client = MlflowClient(params["tracking"]["tracking_uri"])
@@ -138,7 +128,7 @@ def test_unwritable_artifact_store_still_finishes_training_and_files_the_grids(
     assert (out / "translator.pt").is_file()
     record = load_trained(out)
     assert record["step"] == 2 and record["mlflow_model_uri"] is None
-    run = _only_run(params)
+    _, run = only_run(params)
     assert run.info.status == "FINISHED" and run.info.run_id == record["mlflow_run_id"]
     [warning] = [r.getMessage() for r in _pipeline_records(caplog, logging.WARNING)]
     assert "the model was not logged" in warning and f"{store}/" in warning and problem in warning

@@ -21,13 +21,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-import yaml
 from mlflow.tracking import MlflowClient
 
 from pipeline.io.run_outputs import load_trained
 from tests.fixtures.local_mlflow import LocalMlflow, local_mlflow  # noqa: F401 — fixture
 from tests.fixtures.processes import pids_with_env
-from tests.pipeline.train_fixtures import tiny_training_params
+from tests.pipeline.train_fixtures import tiny_training_params, write_params
 
 pytestmark = pytest.mark.e2e
 
@@ -72,15 +71,14 @@ def test_server_killed_and_restarted_mid_training_gets_every_point_once(
         tmp_path, steps=STEPS, workers=1, checkpoint={"every": STEPS, "max_failures": 0}
     )
     params["tracking"].update(tracking_uri=local_mlflow.uri, log_every=1, images_every=STEPS)
-    params_file = tmp_path / "params.yaml"
-    params_file.write_text(yaml.safe_dump(params))
+    params_file = write_params(params, tmp_path)
     marker = uuid.uuid4().hex
     env = {k: v for k, v in os.environ.items() if k not in ("RAY_ADDRESS", "MLFLOW_TRACKING_URI")}
     env[MARKER] = marker
     log = tmp_path / "stage.log"
     with open(log, "wb") as output:  # a file, not a pipe: a full pipe would stall the stage
         stage = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.train", "--params", str(params_file)],
+            [sys.executable, "-m", "pipeline.train", "--params", params_file],
             env=env, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
