@@ -51,6 +51,23 @@ def run_dvc(work: Path, *args: str, env: dict[str, str] | None = None) -> str:
     return proc.stdout + proc.stderr
 
 
+def start_dvc(work: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`dvc ARGS` in `work`, started and not waited for; `finish_dvc` waits and checks it."""
+    dvc = dvc_command()
+    assert dvc is not None, "dvc is not installed"
+    return subprocess.Popen(
+        [str(dvc), *args], cwd=work, env=env or dvc_env(), text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def finish_dvc(proc: subprocess.Popen, timeout: float = 900) -> str:
+    """Wait for a `start_dvc` process; its output, AssertionError with it if it failed."""
+    output, _ = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, f"{' '.join(proc.args)}:\n{output}"[-6000:]
+    return output
+
+
 def tiny_repro_project(work: Path) -> str:
     """Fill `work` with the code, dvc.yaml, plots/ and tiny params, commit it to a fresh git
     repository (so runs carry a code version) and `dvc init`; returns the commit."""

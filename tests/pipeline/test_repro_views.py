@@ -1,10 +1,11 @@
 """What a newcomer opens after `make repro`: the MLflow run page and the DVC plots page.
 
-One module-wide `dvc repro` of the real ./dvc.yaml on tiny data (tests/pipeline/repro_scratch.py,
-a few minutes on 2 cores), then headless Chromium reads what the two pages the README names
-render: the training run with its dataset, code version, system metrics and image grid; every
-plot of dvc.yaml drawn offline with all its curves. Browser tests skip without Chromium
-(tests/fixtures/chromium.py); the fresh-clone checks of `dvc plots show` run regardless.
+One module-wide `dvc repro` of the real ./dvc.yaml on tiny data (tests/pipeline/repro_scratch.py;
+a second folder reproduces alongside it for the byte check: about 2 minutes for both on 2 cores),
+then headless Chromium reads what the two pages the README names render: the training run with
+its dataset, code version, system metrics and image grid; every plot of dvc.yaml drawn offline
+with all its curves. Browser tests skip without Chromium (tests/fixtures/chromium.py); the
+fresh-clone checks of `dvc plots show` run regardless.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from tests.pipeline.repro_scratch import (
     STEPS,
     dvc_command,
     dvc_env,
+    finish_dvc,
     run_dvc,
+    start_dvc,
     tiny_repro_project,
 )
 
@@ -47,16 +50,39 @@ class Reproduced:
         return f"sqlite:///{self.work / 'mlflow.db'}"  # params.yaml's default, in `work`
 
 
+@dataclass(frozen=True)
+class Reproductions:
+    first: Reproduced  # the one the views read
+    second: Path  # the same DAG in another folder, for the byte-for-byte check
+
+
 @pytest.fixture(scope="module")
-def reproduced(tmp_path_factory: pytest.TempPathFactory) -> Reproduced:
+def reproductions(tmp_path_factory: pytest.TempPathFactory) -> Reproductions:
+    """Two scratch projects reproduced at the same time: on 2 cores the two `dvc repro`s
+    overlap their start-ups and waits (about 2 min for both, against 3 one after the other)."""
     if dvc_command() is None:
         pytest.skip("dvc is not installed in this environment")
-    work = tmp_path_factory.mktemp("repro")
-    commit = tiny_repro_project(work)
+    first, second = tmp_path_factory.mktemp("repro"), tmp_path_factory.mktemp("repro_again")
+    commit = tiny_repro_project(first)
+    tiny_repro_project(second)
     # A 4-step run ends before MLflow's first 10 s system-metrics sample, and on a fast CI
     # runner before a 1 s one (CI: "System metrics" missing); sample every 0.1 s.
-    run_dvc(work, "repro", env=dvc_env(MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL="0.1"))
-    return Reproduced(work, commit)
+    env = dvc_env(MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL="0.1")
+    procs = [start_dvc(work, "repro", env=env) for work in (first, second)]
+    try:
+        for proc in procs:
+            finish_dvc(proc)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return Reproductions(Reproduced(first, commit), second)
+
+
+@pytest.fixture(scope="module")
+def reproduced(reproductions: Reproductions) -> Reproduced:
+    return reproductions.first
 
 
 @pytest.fixture(scope="module")
@@ -238,14 +264,13 @@ def _resolve(text: str, context: dict[str, Any]) -> Any:
 
 
 def test_a_second_folder_reproduces_every_dvc_output_byte_for_byte(
-    reproduced: Reproduced, tmp_path_factory: pytest.TempPathFactory
+    reproductions: Reproductions,
 ) -> None:
     """Run records (MLflow ids, absolute paths, timings) stay out of DVC outputs, so the same
     DAG in another folder gives the same `dvc.lock`: a teammate's clone is clean after a repro."""
-    work = tmp_path_factory.mktemp("repro_again")
-    tiny_repro_project(work)
-    run_dvc(work, "repro")
-    first, second = (_lock_hashes(p / "dvc.lock") for p in (reproduced.work, work))
+    first, second = (
+        _lock_hashes(p / "dvc.lock") for p in (reproductions.first.work, reproductions.second)
+    )
     assert any("outputs/digit_translation" in path for path in first)
     assert first == second
 

@@ -10,6 +10,7 @@ from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 
 from pipeline.data.write_dataset import prepare_dataset
+from tests.fixtures.empty_tracking_db import empty_tracking_db
 from tests.pipeline.data.tiny_params import aerial_params, digits_params
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,7 +46,7 @@ def tiny_training_params(
         {"every": 3, "storage_path": str(root / "ray_results"), **checkpoint}
     )
     params["tracking"].update(
-        tracking_uri=f"sqlite:///{root / 'mlflow.db'}", log_every=2, images_every=3
+        tracking_uri=empty_tracking_db(root / "mlflow.db"), log_every=2, images_every=3
     )
     params["evaluate"].update(output_root=str(root / "eval"))
     return params

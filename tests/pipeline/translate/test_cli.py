@@ -16,6 +16,7 @@ from pipeline.io.translator_weights import load_translator_weights
 from pipeline.tasks.adaptation import AdaptationTask
 from pipeline.tracking import TrackingConfig, TrainingRun, register_model
 from pipeline.translate.images import BadImage, channels_of, decode_image
+from tests.fixtures.empty_tracking_db import empty_tracking_db
 from tests.pipeline.translate.fixtures import (
     huge_header_png,
     png_bytes,
@@ -229,7 +230,7 @@ def test_checkpoint_folder_and_state_file_give_the_weights_file_outputs(
 
 
 def test_registry_champion_by_flag_and_by_params(unit_trainer, tmp_path, capsys) -> None:  # noqa: F811
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    uri = empty_tracking_db(tmp_path / "mlflow.db")
     cfg = TrackingConfig(tracking_uri=uri, experiment="translate", registered_model="tr-test")
     with TrainingRun.start(cfg, "translate-run", tracking_uri=uri) as run:
         logged = run.log_translator(unit_trainer.translator, unit_trainer.cfg)

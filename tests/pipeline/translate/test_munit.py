@@ -12,6 +12,7 @@ from PIL import Image
 
 from pipeline.io.translator_weights import load_translator_weights
 from pipeline.tracking import TrackingConfig, TrainingRun, register_model
+from tests.fixtures.empty_tracking_db import empty_tracking_db
 from tests.pipeline.translate.fixtures import (
     as_chw,
     random_pixels,
@@ -105,7 +106,7 @@ def test_munit_without_style_flags_uses_the_prior_mean(munit_model, tmp_path, ca
 
 
 def test_registry_munit_model_with_styles(munit_model, tmp_path, capsys) -> None:
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    uri = empty_tracking_db(tmp_path / "mlflow.db")
     translator, cfg = load_translator_weights(munit_model)
     tracking = TrackingConfig(tracking_uri=uri, experiment="translate-munit")
     with TrainingRun.start(tracking, "munit-run", tracking_uri=uri) as run:
