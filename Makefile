@@ -19,8 +19,14 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Two pytest workers (pytest-xdist), each test file on one worker so a module's shared fixtures
+# (one scratch `dvc repro`, one seed-0 run) are built once. Most of an end-to-end test is
+# process start-up and waiting (Ray, MLflow, DVC, servers), so two overlap well on 2 cores.
+# `make test PYTEST_WORKERS=0` runs them in this process, one after the other.
+PYTEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 repro: $(STAMP)
 	@test -f dvc.yaml || { echo "make repro: no dvc.yaml yet, so there is no pipeline to reproduce"; exit 1; }

@@ -23,3 +23,14 @@ pytest_plugins: list[str] = [
     "tests.fixtures.mlflow_state",
     "tests.fixtures.mounts",
 ]
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """Files with end-to-end tests first, the rest after, each file's tests kept in order.
+
+    Why: `make test` runs two workers, a file per worker at a time (pytest-xdist, loadfile).
+    The e2e files take 15-160 s each and the others a few seconds, so starting with the long
+    ones lets the short ones fill the gaps at the end instead of one long file running alone.
+    """
+    e2e_files = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in e2e_files)  # stable sort
