@@ -20,8 +20,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Two pytest workers (pytest-xdist), each test file on one worker so a module's shared fixtures
-# (one scratch `dvc repro`, one seed-0 run) are built once. Most of an end-to-end test is
-# process start-up and waiting (Ray, MLflow, DVC, servers), so two overlap well on 2 cores.
+# (one scratch `dvc repro`, one seed-0 run) are built once. One worker leaves a core idle while
+# an end-to-end test starts processes and waits (Ray, MLflow, DVC, servers): on 2 cores, two
+# took 11-12.5 min against 20 for one; three took 13.7 (the cores are saturated at two).
 # `make test PYTEST_WORKERS=0` runs them in this process, one after the other.
 PYTEST_WORKERS ?= 2
 
