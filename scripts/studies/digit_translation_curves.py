@@ -40,8 +40,9 @@ def labelled(manifest, domain: str) -> LabelledDomain:
                           to_model_range(test.images), test.labels)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def study_parser(description: str) -> argparse.ArgumentParser:
+    """The loop's options; digit_translation_semantic.py adds its own to these."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--every", type=int, default=250)
     parser.add_argument("--batch", type=int, default=16)
@@ -51,9 +52,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--bf16", action="store_true")
     parser.add_argument("--score-steps", type=int, default=1000)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    params = study_section(args.section, args.seed, args.set)
+    return parser
+
+
+def scored_digits(args: argparse.Namespace):
+    """(manifest, {domain: LabelledDomain}, the trained scorer); prints the scorers' line."""
     manifest = load_manifest(REPO / "data/shards/digits")
     started = time.time()
     domains = {d: labelled(manifest, d) for d in ("a", "b")}
@@ -61,9 +64,12 @@ def main() -> None:
     print(json.dumps({"scorer_seconds": round(time.time() - started),
                       **{k: round(v, 4) for k, v in scorer.scorer_accuracy.items()},
                       "domain": round(scorer.domain_accuracy, 4)}), flush=True)
-    trainer = build_trainer(config_from_dict(with_data_shape(params, manifest.image, "")), "cpu")
-    speed = study_speed(args.bf16)
-    apply_speed(trainer, [trainer.translator, trainer.discriminators], speed)
+    return manifest, domains, scorer
+
+
+def train_and_score(trainer, speed, domains, scorer, args: argparse.Namespace):
+    """The unpaired loop: a content-kept line every `--every` steps; returns (final scores,
+    training seconds)."""
     train_a, train_b = domains["a"].train_images, domains["b"].train_images
     order = torch.Generator().manual_seed(args.seed)
     n = min(len(train_a), len(train_b))
@@ -87,7 +93,19 @@ def main() -> None:
                 print(json.dumps(row), flush=True)
             if step >= args.steps:
                 break
-    final = scorer.score(translate)
+    train_seconds = round(time.time() - started)
+    return scorer.score(translate), train_seconds
+
+
+def main() -> None:
+    args = study_parser(__doc__.splitlines()[0]).parse_args()
+    torch.set_num_threads(args.threads)
+    params = study_section(args.section, args.seed, args.set)
+    manifest, domains, scorer = scored_digits(args)
+    trainer = build_trainer(config_from_dict(with_data_shape(params, manifest.image, "")), "cpu")
+    speed = study_speed(args.bf16)
+    apply_speed(trainer, [trainer.translator, trainer.discriminators], speed)
+    final, _ = train_and_score(trainer, speed, domains, scorer, args)
     print(json.dumps({"final": {k: round(v, 4) for k, v in final.items()}}), flush=True)
 
 

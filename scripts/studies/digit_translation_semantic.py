@@ -18,7 +18,6 @@ names the honest one (`honest_direction`). `--semantic 0` is the curves script's
 `--set` overrides keys of params.yaml's `unit_digits:` section. Other labels only score.
 """
 
-import argparse
 import json
 import sys
 import time
@@ -31,20 +30,15 @@ from torch.nn import functional as F
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
 
+from digit_translation_curves import scored_digits, study_parser, train_and_score  # noqa: E402
 from study_params import study_section, study_speed  # noqa: E402
 
-from pipeline.data.shard_reader import load_manifest, load_split  # noqa: E402
 from pipeline.tasks.model_shape import with_data_shape  # noqa: E402
-from unit_core.inputs import to_model_range  # noqa: E402
 from unit_core.losses import vae_and_cycle_terms  # noqa: E402
 from unit_core.model_family import config_from_dict  # noqa: E402
 from unit_core.scoring.digit_classifier import ClassifierBudget, fit_classifier  # noqa: E402
-from unit_core.scoring.digit_translation import (  # noqa: E402
-    DIRECTIONS,
-    DigitTranslationScorer,
-    LabelledDomain,
-)
-from unit_core.speed_options import apply_speed, autocast_for  # noqa: E402
+from unit_core.scoring.digit_translation import DIRECTIONS  # noqa: E402
+from unit_core.speed_options import apply_speed  # noqa: E402
 from unit_core.unit.trainer import UnitTrainer  # noqa: E402
 
 # f_S's own seed, apart from the scorer's (budget seed 0), so f_S is not the scorer's
@@ -80,23 +74,8 @@ class SemanticUnitTrainer(UnitTrainer):
         return self.generator_update(losses)
 
 
-def labelled(manifest, domain: str) -> LabelledDomain:
-    train, test = load_split(manifest, domain, "train"), load_split(manifest, domain, "test")
-    return LabelledDomain(to_model_range(train.images), train.labels,
-                          to_model_range(test.images), test.labels)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--every", type=int, default=250)
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--section", default="unit_digits")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--bf16", action="store_true")
-    parser.add_argument("--score-steps", type=int, default=1000)
+    parser = study_parser(__doc__.splitlines()[0])
     parser.add_argument("--semantic", type=float, default=0.0, metavar="W",
                         help="weight of the semantic-consistency term (0: off)")
     parser.add_argument("--direction", choices=sorted(DIRECTIONS), default="a2b",
@@ -104,13 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     params = study_section(args.section, args.seed, args.set)
-    manifest = load_manifest(REPO / "data/shards/digits")
-    started = time.time()
-    domains = {d: labelled(manifest, d) for d in ("a", "b")}
-    scorer = DigitTranslationScorer(domains, 10, ClassifierBudget(steps=args.score_steps))
-    print(json.dumps({"scorer_seconds": round(time.time() - started),
-                      **{k: round(v, 4) for k, v in scorer.scorer_accuracy.items()},
-                      "domain": round(scorer.domain_accuracy, 4)}), flush=True)
+    manifest, domains, scorer = scored_digits(args)
     # f_S: source train images and labels only; fitted before the trainer, whose constructor
     # reseeds torch, so --semantic 0 trains exactly what the curves script trains
     source_name = DIRECTIONS[args.direction][0]
@@ -131,31 +104,7 @@ def main() -> None:
     trainer = SemanticUnitTrainer(cfg, "cpu", f_s, args.direction, args.semantic)
     speed = study_speed(args.bf16)
     apply_speed(trainer, [trainer.translator, trainer.discriminators], speed)
-    train_a, train_b = domains["a"].train_images, domains["b"].train_images
-    order = torch.Generator().manual_seed(args.seed)
-    n = min(len(train_a), len(train_b))
-    started, step = time.time(), 0
-
-    def translate(x, direction):
-        return trainer.eval_translator.translate(x, direction)
-
-    while step < args.steps:
-        perm_a, perm_b = torch.randperm(n, generator=order), torch.randperm(n, generator=order)
-        for i in range(0, n - args.batch + 1, args.batch):
-            with autocast_for(speed, "cpu"):
-                losses = trainer.train_step(train_a[perm_a[i : i + args.batch]],
-                                            train_b[perm_b[i : i + args.batch]])
-            step += 1
-            if step % args.every == 0 or step == args.steps:
-                trainer.eval_translator.eval()
-                row = {"step": step, "seconds": round(time.time() - started),
-                       **{k: round(v, 4) for k, v in scorer.content_kept(translate, 2000).items()},
-                       **{k: round(v, 3) for k, v in losses.items()}}
-                print(json.dumps(row), flush=True)
-            if step >= args.steps:
-                break
-    train_seconds = round(time.time() - started)
-    final = scorer.score(translate)
+    final, train_seconds = train_and_score(trainer, speed, domains, scorer, args)
     print(json.dumps({"final": {k: round(v, 4) for k, v in final.items()},
                       "honest_direction": args.direction if args.semantic > 0 else "both",
                       "note": (f"trained with {source_name}'s labels via f_S: only "
