@@ -41,14 +41,8 @@ def dvc_env(**extra: str) -> dict[str, str]:
 
 
 def run_dvc(work: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    """`dvc ARGS` in `work`; its stdout and stderr, AssertionError with them if it fails."""
-    dvc = dvc_command()
-    assert dvc is not None, "dvc is not installed"
-    proc = subprocess.run(
-        [str(dvc), *args], cwd=work, env=env or dvc_env(), capture_output=True, text=True
-    )
-    assert proc.returncode == 0, f"dvc {' '.join(args)}:\n{proc.stdout}\n{proc.stderr}"[-6000:]
-    return proc.stdout + proc.stderr
+    """`dvc ARGS` in `work` to its end; its output, AssertionError with it if it fails."""
+    return finish_dvc(start_dvc(work, *args, env=env))
 
 
 def start_dvc(work: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
