@@ -24,10 +24,13 @@ $(STAMP): pyproject.toml
 # an end-to-end test starts processes and waits (Ray, MLflow, DVC, servers): on 2 cores, two
 # took 11-12.5 min against 20 for one; three took 13.7 (the cores are saturated at two).
 # `make test PYTEST_WORKERS=0` runs them in this process, one after the other.
+# --no-loadscope-reorder keeps tests/conftest.py's order (end-to-end files first): xdist's
+# default hands out the files with the most tests first, which left two long e2e files for the
+# end and one worker idle for 1.5 min.
 PYTEST_WORKERS ?= 2
 
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 repro: $(STAMP)
 	@test -f dvc.yaml || { echo "make repro: no dvc.yaml yet, so there is no pipeline to reproduce"; exit 1; }

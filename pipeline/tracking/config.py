@@ -41,6 +41,10 @@ class TrackingConfig(TypedConfig):
     # records kept meanwhile are delivered when the server returns, else written to a
     # `*.mlflow-missing-<run id>.json` file beside the output (pipeline/tracking/missing_records.py).
     outage_grace_s: float = 300.0
+    # The longest wait between two tries to reach a down server (the waits double from 1 s up
+    # to this). Lower it where the server comes back quickly and the run is short: a run that
+    # finished while backing off waits out the remaining delay before its last records go.
+    retry_max_delay_s: float = 30.0
 
     def validate(self, prefix: str = "") -> None:
         for key in ("tracking_uri", "experiment", "registered_model", "champion_metric"):
@@ -52,6 +56,11 @@ class TrackingConfig(TypedConfig):
             self.outage_grace_s >= 0,
             prefix + "outage_grace_s",
             f"must be >= 0 seconds, got {self.outage_grace_s}",
+        )
+        require(
+            self.retry_max_delay_s >= 1,
+            prefix + "retry_max_delay_s",
+            f"must be >= 1 second (the first wait), got {self.retry_max_delay_s}",
         )
         require(
             self.champion_metric.startswith("val_"),

@@ -77,7 +77,7 @@ class TrainingRun:
         self.tracking_uri = tracking_uri
         self.run_id = run_id
         self.client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
-        self.buffer = RecordBuffer(self.client, run_id)
+        self.buffer = RecordBuffer(self.client, run_id, max_delay_s=config.retry_max_delay_s)
         self.missing_records = missing_records_path(records_beside or "mlflow", run_id)
 
     @classmethod

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH
 
-from pipeline.tracking import TrackingConfig, flatten_params, redact, resolve_tracking_uri
+from pipeline.tracking import (
+    TrackingConfig,
+    TrainingRun,
+    flatten_params,
+    redact,
+    resolve_tracking_uri,
+)
 from pipeline.tracking.redaction import REDACTED, redact_uri
 from unit_core.typed_config import ConfigError
 
@@ -19,6 +25,16 @@ def test_defaults_and_strict_keys() -> None:
         TrackingConfig.from_dict({"log_evry": 10})
     with pytest.raises(ConfigError, match="tracking.images_every"):
         TrackingConfig.from_dict({"images_every": 0})
+
+
+def test_retry_cap_reaches_the_run_buffer_and_below_the_first_wait_is_refused(
+    tmp_path: Path,
+) -> None:
+    cfg = TrackingConfig.from_dict({"retry_max_delay_s": 4})
+    run = TrainingRun(cfg, f"sqlite:///{tmp_path / 'mlflow.db'}", "run-id")  # logs nothing
+    assert run.buffer.max_delay_s == 4
+    with pytest.raises(ConfigError, match="tracking.retry_max_delay_s"):
+        TrackingConfig.from_dict({"retry_max_delay_s": 0.5})
 
 
 def test_relative_sqlite_resolves_against_base_dir(tmp_path: Path) -> None:

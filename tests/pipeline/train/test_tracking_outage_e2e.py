@@ -70,7 +70,11 @@ def test_server_killed_and_restarted_mid_training_gets_every_point_once(
     params = tiny_training_params(
         tmp_path, steps=STEPS, workers=1, checkpoint={"every": STEPS, "max_failures": 0}
     )
-    params["tracking"].update(tracking_uri=local_mlflow.uri, log_every=1, images_every=STEPS)
+    # Retries at most 2 s apart: the default 30 s cap let the doubling waits overshoot the
+    # server's return by up to 30 s (the test took 38-126 s in the suite; the logic is the same).
+    params["tracking"].update(
+        tracking_uri=local_mlflow.uri, log_every=1, images_every=STEPS, retry_max_delay_s=2
+    )
     params_file = write_params(params, tmp_path)
     marker = uuid.uuid4().hex
     env = {k: v for k, v in os.environ.items() if k not in ("RAY_ADDRESS", "MLFLOW_TRACKING_URI")}
