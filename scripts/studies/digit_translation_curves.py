@@ -67,9 +67,11 @@ def scored_digits(args: argparse.Namespace):
     return manifest, domains, scorer
 
 
-def train_and_score(trainer, speed, domains, scorer, args: argparse.Namespace):
-    """The unpaired loop: a content-kept line every `--every` steps; returns (final scores,
-    training seconds)."""
+def train_and_score(trainer, domains, scorer, args: argparse.Namespace):
+    """The unpaired loop at `--bf16`'s speed (applied to the translator and discriminators
+    here): a content-kept line every `--every` steps; returns (final scores, training seconds)."""
+    speed = study_speed(args.bf16)
+    apply_speed(trainer, [trainer.translator, trainer.discriminators], speed)
     train_a, train_b = domains["a"].train_images, domains["b"].train_images
     order = torch.Generator().manual_seed(args.seed)
     n = min(len(train_a), len(train_b))
@@ -103,9 +105,7 @@ def main() -> None:
     params = study_section(args.section, args.seed, args.set)
     manifest, domains, scorer = scored_digits(args)
     trainer = build_trainer(config_from_dict(with_data_shape(params, manifest.image, "")), "cpu")
-    speed = study_speed(args.bf16)
-    apply_speed(trainer, [trainer.translator, trainer.discriminators], speed)
-    final, _ = train_and_score(trainer, speed, domains, scorer, args)
+    final, _ = train_and_score(trainer, domains, scorer, args)
     print(json.dumps({"final": {k: round(v, 4) for k, v in final.items()}}), flush=True)
 
 

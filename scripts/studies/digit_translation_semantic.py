@@ -31,14 +31,13 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
 
 from digit_translation_curves import scored_digits, study_parser, train_and_score  # noqa: E402
-from study_params import study_section, study_speed  # noqa: E402
+from study_params import study_section  # noqa: E402
 
 from pipeline.tasks.model_shape import with_data_shape  # noqa: E402
 from unit_core.losses import vae_and_cycle_terms  # noqa: E402
 from unit_core.model_family import config_from_dict  # noqa: E402
 from unit_core.scoring.digit_classifier import ClassifierBudget, fit_classifier  # noqa: E402
 from unit_core.scoring.digit_translation import DIRECTIONS  # noqa: E402
-from unit_core.speed_options import apply_speed  # noqa: E402
 from unit_core.unit.trainer import UnitTrainer  # noqa: E402
 
 # f_S's own seed, apart from the scorer's (budget seed 0), so f_S is not the scorer's
@@ -102,9 +101,7 @@ def main() -> None:
     if cfg.model.family != "unit":
         raise SystemExit(f"this study subclasses UnitTrainer; got family {cfg.model.family!r}")
     trainer = SemanticUnitTrainer(cfg, "cpu", f_s, args.direction, args.semantic)
-    speed = study_speed(args.bf16)
-    apply_speed(trainer, [trainer.translator, trainer.discriminators], speed)
-    final, train_seconds = train_and_score(trainer, speed, domains, scorer, args)
+    final, train_seconds = train_and_score(trainer, domains, scorer, args)
     print(json.dumps({"final": {k: round(v, 4) for k, v in final.items()},
                       "honest_direction": args.direction if args.semantic > 0 else "both",
                       "note": (f"trained with {source_name}'s labels via f_S: only "

@@ -26,11 +26,10 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "scripts/studies")]
 
 from digit_translation_curves import scored_digits, study_parser, train_and_score  # noqa: E402
-from study_params import study_section, study_speed  # noqa: E402
+from study_params import study_section  # noqa: E402
 
 from pipeline.tasks.model_shape import with_data_shape  # noqa: E402
 from unit_core.model_family import config_from_dict  # noqa: E402
-from unit_core.speed_options import apply_speed  # noqa: E402
 from unit_core.unit.trainer import UnitTrainer  # noqa: E402
 
 
@@ -59,9 +58,7 @@ def main() -> None:
     if cfg.model.family != "unit":
         raise SystemExit(f"this study subclasses UnitTrainer; got family {cfg.model.family!r}")
     trainer = WarmupUnitTrainer(cfg, "cpu", args.warmup)
-    speed = study_speed(args.bf16)
-    apply_speed(trainer, [trainer.translator, trainer.discriminators], speed)
-    final, train_seconds = train_and_score(trainer, speed, domains, scorer, args)
+    final, train_seconds = train_and_score(trainer, domains, scorer, args)
     print(json.dumps({"final": {k: round(v, 4) for k, v in final.items()},
                       "warmup": args.warmup, "train_seconds": train_seconds}), flush=True)
 
