@@ -18,7 +18,10 @@ Sections, in order (each reported with `ok` and its figures; any failure -> exit
    left, printing the target-accuracy curve (display-only test accuracy).
 
 Without CUDA it says so and runs the smoke: the same sections at tiny sizes, a few steps
-each, Ray on CPU, and exits 0 when they pass. Nothing is written outside a scratch folder:
+each, Ray on CPU, and exits 0 when they pass. The two stage sections run the stage's `main` in
+this process, so they share one private local Ray (the first starts it): a second Ray start and
+two interpreter start-ups cost about 30 CPU-seconds, a minute of wall time on a loaded 2-core
+machine, and test nothing the first did not. Nothing is written outside a scratch folder:
 the stages' datasets are prepared there from the embedded sources (a few seconds), since a
 copied working tree (the device machine's) has no `data/shards`.
 """
@@ -26,6 +29,7 @@ copied working tree (the device machine's) has no `data/shards`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -50,7 +54,6 @@ from pipeline.bench.gpu_check_steps import (
     compare_devices,
     throughput,
 )
-from pipeline.bench.train import run_stage
 from unit_core.cpu_threads import apply_cpu_threads
 
 log = logging.getLogger("pipeline.bench.gpu_check")
@@ -119,13 +122,22 @@ def run_section_stage(
 ) -> tuple[float, list[dict[str, Any]], dict[str, Any]]:
     """Run the stage on `section`; (wall s, train_history.json, train_run.json + run record)."""
     from pipeline.io.run_outputs import HISTORY_FILE, load_trained
+    from pipeline.train.__main__ import main as train_main
 
     scratch = check.scratch / name
     scratch.mkdir()
     overrides = stage_overrides(section, steps, scratch, check.cuda) + extra
     overrides.append(f"{section}.manifest={prepared_shards(check, section, preset)}")
-    args = ("--section", section, *(("--preset", str(preset)) if preset else ()))
-    wall = run_stage(check.params, overrides, scratch, args)
+    argv = ["--params", str(check.params), "--section", section]
+    argv += ["--preset", str(preset)] if preset else []
+    argv += [arg for item in overrides for arg in ("--set", item)]
+    os.environ.pop("MLFLOW_TRACKING_URI", None)  # it would override the scratch store
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(sys.stderr):  # stdout carries only this check's report
+        code = train_main(argv)
+    wall = time.perf_counter() - start
+    if code != 0:
+        raise RuntimeError(f"train stage failed (exit {code}); its log is above")
     history = json.loads((scratch / "out" / HISTORY_FILE).read_text())
     summary = load_trained(scratch / "out")
     return wall, history, summary

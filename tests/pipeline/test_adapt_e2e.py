@@ -22,9 +22,10 @@ pytestmark = pytest.mark.e2e
 STEPS = 4
 
 
-def _train_and_evaluate(root: Path, seed: int) -> Path:
-    """Train then evaluate the `adapt` section with `seed` under `root`; returns `root`."""
-    params = tiny_adaptation_params(root, steps=STEPS)
+def _train_and_evaluate(root: Path, seed: int, shards: Path | None = None) -> Path:
+    """Train then evaluate the `adapt` section with `seed` under `root` (on `shards` if given,
+    else on shards prepared under `root`); returns `root`."""
+    params = tiny_adaptation_params(root, steps=STEPS, shards=shards)
     params["da"]["seed"] = params["adapt"]["seed"] = seed
     params["da"]["optimizer"]["ema_decay"] = 0.9
     params["da"]["model"]["mirror_private_init"] = True
@@ -74,8 +75,16 @@ def test_adapt_then_evaluate_reports_accuracy_beside_the_baseline(seed0_run: Pat
     assert metrics["oracle_evaluations"] == len(shown)
 
 
+def _output_bytes(root: Path) -> dict[str, bytes]:
+    """Every file of the stage's DVC output folder (`adapt.output`), by relative path."""
+    out = root / "adapt_out"
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
 def test_same_seed_same_metrics_other_seed_differs(seed0_run: Path, tmp_path: Path) -> None:
-    """Two runs of the real stages with one seed give identical metrics.json; seed 1 differs."""
+    """Two runs of the real stages with one seed, in two folders, give identical metrics.json
+    and a byte-identical DVC output (run records, absolute paths and timings stay out of it, so
+    a teammate's clone is clean after `dvc repro adapt`); seed 1 differs."""
 
     def outcome(root: Path) -> dict:
         # tiny models may score alike by chance; their losses tell seeds apart for sure
@@ -84,5 +93,9 @@ def test_same_seed_same_metrics_other_seed_differs(seed0_run: Path, tmp_path: Pa
         }
 
     first = outcome(seed0_run)
-    assert outcome(_train_and_evaluate(tmp_path / "two", seed=0)) == first
-    assert outcome(_train_and_evaluate(tmp_path / "three", seed=1)) != first
+    shards = seed0_run / "digit_shards"  # the same input data in both folders
+    again = _train_and_evaluate(tmp_path / "two", seed=0, shards=shards)
+    assert outcome(again) == first
+    assert "train_history.json" in _output_bytes(seed0_run)
+    assert _output_bytes(again) == _output_bytes(seed0_run)
+    assert outcome(_train_and_evaluate(tmp_path / "three", seed=1, shards=shards)) != first

@@ -52,10 +52,17 @@ def tiny_training_params(
     return params
 
 
-def tiny_adaptation_params(root: Path, steps: int = 4, workers: int = 2) -> dict[str, Any]:
-    """params.yaml with a tiny labelled MNIST(a) / USPS(b) fixture set for the `adapt` section."""
+def tiny_adaptation_params(
+    root: Path, steps: int = 4, workers: int = 2, shards: Path | None = None
+) -> dict[str, Any]:
+    """params.yaml with a tiny labelled MNIST(a) / USPS(b) fixture set for the `adapt` section.
+
+    shards: read these (prepared there when absent) instead of `root/digit_shards`; runs in two
+    folders that share them can compare their outputs byte for byte (the manifest names its
+    source folder, which differs per folder).
+    """
     params = tiny_training_params(root, steps=steps, workers=workers)
-    shards = root / "digit_shards"
+    shards = shards or root / "digit_shards"
     if not (shards / "manifest.json").exists():
         prepare_dataset(digits_params(root / "raw", str(shards)), "toy", progress=False)
     params["da"]["model"].update(base_channels=4, dis_base_channels=4, latent_channels=8)
