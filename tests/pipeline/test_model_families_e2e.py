@@ -66,8 +66,12 @@ def test_munit_trains_and_evaluates_through_the_pipeline(ray_local, tmp_path):
     assert champion.run_id == trained["mlflow_run_id"]
 
 
-def test_cyclegan_preset_trains_without_sharing_or_vae_streams(ray_local, tmp_path):
-    params = tiny_training_params(tmp_path, steps=4)
+def test_cyclegan_preset_trains_without_sharing_or_vae_streams_and_exports_its_best_val_weights(
+    ray_local, tmp_path
+):
+    """The CycleGAN-like preset, run with `train.select: best_val` (one fit checks both): the
+    exported model is the one with the best val pixel accuracy of the logged steps."""
+    params = tiny_training_params(tmp_path, steps=6, select="best_val")
     params = merge_preset(params, _preset("cyclegan"), "cyclegan.yaml")
     params["train"]["output"] = str(tmp_path / "cyclegan")
     trained, metrics = _train_and_evaluate(params, tmp_path)
@@ -80,3 +84,11 @@ def test_cyclegan_preset_trains_without_sharing_or_vae_streams(ray_local, tmp_pa
     # Only the adversarial and cycle terms are trained: no KL, no within-domain reconstruction.
     assert {"gen_adv", "dis_adv", "cycle_recon"} <= set(run.data.metrics)
     assert not {"kl", "recon", "cycle_kl"} & set(run.data.metrics)
+
+    history = json.loads((tmp_path / "cyclegan" / "train_history.json").read_text())
+    scores = [h["val_pixel_accuracy"] for h in history]
+    best = history[scores.index(max(scores))]
+    assert len(history) == 3 and trained["select"] == "best_val"
+    assert trained["selected_step"] == best["step"]
+    assert trained["selected_val_pixel_accuracy"] == best["val_pixel_accuracy"]
+    assert metrics["val_pixel_accuracy"] == pytest.approx(best["val_pixel_accuracy"], abs=1e-6)

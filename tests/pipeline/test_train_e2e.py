@@ -149,20 +149,3 @@ def test_killed_worker_run_still_completes_at_the_final_step(tmp_path):
     client, run = only_run(params)
     logged = [m.step for m in client.get_metric_history(run.info.run_id, "recon")]
     assert logged[-1] == steps
-
-
-def test_select_best_val_exports_the_best_logged_weights(ray_local, tmp_path):
-    """train.select best_val: the exported model is the one with the best val pixel accuracy."""
-    params = tiny_training_params(tmp_path, steps=6, workers=1, select="best_val")
-    params_file = write_params(params, tmp_path)
-    assert train.main(["--params", params_file]) == 0
-    trained = json.loads((tmp_path / "out" / "train_run.json").read_text())
-    history = json.loads((tmp_path / "out" / "train_history.json").read_text())
-    scores = [h["val_pixel_accuracy"] for h in history]
-    best = history[scores.index(max(scores))]
-    assert trained["select"] == "best_val"
-    assert trained["selected_step"] == best["step"]
-    assert trained["selected_val_pixel_accuracy"] == best["val_pixel_accuracy"]
-    assert evaluate.main(["--params", params_file]) == 0
-    metrics = json.loads((tmp_path / "eval" / "out" / "metrics.json").read_text())
-    assert metrics["val_pixel_accuracy"] == pytest.approx(best["val_pixel_accuracy"], abs=1e-6)
