@@ -5,7 +5,7 @@ import io
 import pytest
 import torch
 
-from tests.unit_core.da.tiny import one_torch_thread, pattern_digits, tiny_da_config
+from tests.unit_core.da.tiny import pattern_digits, tiny_da_config
 from tests.unit_core.tiny import tiny_batch, tiny_config
 from unit_core.da.baseline import SourceOnlyClassifier
 from unit_core.da.trainer import DaTrainer
@@ -13,8 +13,6 @@ from unit_core.gan_trainer import DivergedError
 from unit_core.typed_config import ConfigError
 from unit_core.unit.trainer import UnitTrainer
 from unit_core.weight_average import WeightAverage
-
-__all__ = ["one_torch_thread"]
 
 
 def test_average_follows_live_weights_early_then_slowly():

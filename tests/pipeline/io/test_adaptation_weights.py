@@ -9,7 +9,7 @@ from pipeline.io.adaptation_weights import (
     save_adaptation,
 )
 from pipeline.io.translator_weights import save_translator_weights
-from tests.unit_core.da.tiny import one_torch_thread, pattern_digits, tiny_da_config  # noqa: F401
+from tests.unit_core.da.tiny import pattern_digits, tiny_da_config
 from tests.unit_core.tiny import tiny_config
 from unit_core.da.baseline import SourceOnlyClassifier
 from unit_core.da.trainer import DaTrainer

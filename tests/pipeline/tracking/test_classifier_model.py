@@ -24,18 +24,13 @@ NAME = "da-digit-classifier-test"
 def trained() -> AdaptationTask:
     """A tiny seeded DA model (RGB source a, grey target b), EMA on, trained until its labels
     differ between images (12 steps), so equal predictions say something."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny convolutions: a second thread only spins (tiny.py)
-    try:
-        task = AdaptationTask(
-            tiny_da_config(channels_a=3, optimizer={"ema_decay": 0.5, "lr": 2e-3}, seed=4)
-        )
-        x_a, labels = pattern_digits(8, 4, channels=3)
-        x_b = pattern_digits(8, 4, seed=1)[0]
-        for _ in range(12):
-            task.trainer.train_step(x_a, x_b, labels)
-    finally:
-        torch.set_num_threads(threads)
+    task = AdaptationTask(
+        tiny_da_config(channels_a=3, optimizer={"ema_decay": 0.5, "lr": 2e-3}, seed=4)
+    )
+    x_a, labels = pattern_digits(8, 4, channels=3)
+    x_b = pattern_digits(8, 4, seed=1)[0]
+    for _ in range(12):
+        task.trainer.train_step(x_a, x_b, labels)
     return task
 
 

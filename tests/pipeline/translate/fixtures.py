@@ -22,19 +22,10 @@ from unit_core.model_family import build_trainer
 
 
 def trained(cfg: Any, steps: int = 2) -> Any:
-    """A trainer of `cfg`'s family after a few seeded steps (weights away from their init).
-
-    On one intra-op thread, as `one_torch_thread` (a function fixture, so not yet active when
-    module fixtures call this): tiny convs on a loaded 2-core machine crawl with two.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        trainer = build_trainer(cfg)
-        for step in range(steps):
-            trainer.train_step(*tiny_batch(cfg, batch=2, seed=step))
-    finally:
-        torch.set_num_threads(threads)
+    """A trainer of `cfg`'s family after a few seeded steps (weights away from their init)."""
+    trainer = build_trainer(cfg)
+    for step in range(steps):
+        trainer.train_step(*tiny_batch(cfg, batch=2, seed=step))
     trainer.translator.eval()
     return trainer
 

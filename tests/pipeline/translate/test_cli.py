@@ -28,7 +28,7 @@ from tests.pipeline.translate.fixtures import (
     unit_trainer,  # noqa: F401 (fixture)
     write_images,
 )
-from tests.unit_core.da.tiny import one_torch_thread, tiny_da_config  # noqa: F401 (fixture)
+from tests.unit_core.da.tiny import tiny_da_config
 from tests.unit_core.tiny import tiny_config
 
 STYLE_ERROR = "is a UNIT model: it has no style code"

@@ -23,7 +23,6 @@ from tests.pipeline.translate.fixtures import (
     trained,
     write_images,
 )
-from tests.unit_core.da.tiny import one_torch_thread  # noqa: F401 (fixture)
 from tests.unit_core.munit.tiny import tiny_munit_config
 from unit_core.inputs import to_model_range, to_uint8
 

@@ -20,7 +20,6 @@ from tests.pipeline.translate.fixtures import (
     save_model,
     unit_trainer,  # noqa: F401 (fixture)
 )
-from tests.unit_core.da.tiny import one_torch_thread  # noqa: F401 (fixture)
 from unit_core.inputs import to_model_range, to_uint8
 
 

@@ -3,7 +3,7 @@ import io
 import pytest
 import torch
 
-from tests.unit_core.da.tiny import one_torch_thread, pattern_digits, tiny_da_config  # noqa: F401
+from tests.unit_core.da.tiny import pattern_digits, tiny_da_config
 from unit_core.da.baseline import SourceOnlyClassifier
 
 

@@ -1,6 +1,5 @@
 import pytest
 
-from tests.unit_core.da.tiny import one_torch_thread  # noqa: F401
 from unit_core.da.config import DaConfig
 from unit_core.typed_config import ConfigError
 

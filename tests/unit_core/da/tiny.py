@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import torch
 
 from unit_core.da.config import DaConfig
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    """Run each test on one intra-op thread, then restore the setting.
-
-    Tiny convolutions gain nothing from a second thread, and on a shared 2-core machine under
-    load OpenMP spin-waiting made these tests ~10x slower (101 s vs 11 s measured).
-    Import this fixture into a test module to apply it there.
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def tiny_da_config(**model: Any) -> DaConfig:
