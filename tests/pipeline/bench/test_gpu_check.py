@@ -42,7 +42,7 @@ def test_a_failing_section_fails_the_check(monkeypatch: pytest.MonkeyPatch) -> N
 
 @pytest.mark.e2e
 def test_the_script_runs_every_section_green_on_cpu(tmp_path: Path) -> None:
-    """One smoke of every section (each costs a process and a Ray start; one run checks all)."""
+    """One smoke of every section (a pytest, two stage runs on one Ray: one run checks all)."""
     out = tmp_path / "check.json"
     done = _run_script("--smoke", "--json", str(out))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
