@@ -54,6 +54,7 @@ from pipeline.bench.gpu_check_steps import (
     compare_devices,
     throughput,
 )
+from pipeline.bench.train import stage_args
 from unit_core.cpu_threads import apply_cpu_threads
 
 log = logging.getLogger("pipeline.bench.gpu_check")
@@ -128,13 +129,11 @@ def run_section_stage(
     scratch.mkdir()
     overrides = stage_overrides(section, steps, scratch, check.cuda) + extra
     overrides.append(f"{section}.manifest={prepared_shards(check, section, preset)}")
-    argv = ["--params", str(check.params), "--section", section]
-    argv += ["--preset", str(preset)] if preset else []
-    argv += [arg for item in overrides for arg in ("--set", item)]
+    args = ("--section", section, *(("--preset", str(preset)) if preset else ()))
     os.environ.pop("MLFLOW_TRACKING_URI", None)  # it would override the scratch store
     start = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):  # stdout carries only this check's report
-        code = train_main(argv)
+        code = train_main(stage_args(check.params, overrides, args))
     wall = time.perf_counter() - start
     if code != 0:
         raise RuntimeError(f"train stage failed (exit {code}); its log is above")

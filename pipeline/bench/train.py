@@ -201,19 +201,23 @@ def gpus_short_for(train: TrainConfig) -> int | None:
     return gpus if wants_gpu and train.scaling.num_workers > gpus else None
 
 
-def run_stage(
-    params_file: Path, overrides: list[str], scratch: Path, extra_args: tuple[str, ...] = ()
-) -> float:
-    """`python -m pipeline.train` in a fresh process; returns its wall time in seconds.
+def stage_args(
+    params_file: Path, overrides: list[str], extra_args: tuple[str, ...] = ()
+) -> list[str]:
+    """The train stage's command-line arguments: `--params FILE`, then `extra_args` (e.g.
+    ("--section", "adapt", "--preset", FILE)), then a `--set` per override."""
+    args = ["--params", str(params_file), *extra_args]
+    for item in overrides:
+        args += ["--set", item]
+    return args
 
-    extra_args: more command-line arguments, e.g. ("--section", "adapt", "--preset", FILE).
-    """
+
+def run_stage(params_file: Path, overrides: list[str], scratch: Path) -> float:
+    """`python -m pipeline.train` in a fresh process; returns its wall time in seconds."""
     env = dict(os.environ)
     env.setdefault("RAY_ADDRESS", "local")  # start a private Ray, never attach to a found one
     env.pop("MLFLOW_TRACKING_URI", None)  # it would override the scratch store
-    command = [sys.executable, "-m", "pipeline.train", "--params", str(params_file), *extra_args]
-    for item in overrides:
-        command += ["--set", item]
+    command = [sys.executable, "-m", "pipeline.train", *stage_args(params_file, overrides)]
     log_path = scratch / "train.log"
     start = time.perf_counter()
     with log_path.open("w") as out:
